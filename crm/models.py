@@ -1,0 +1,193 @@
+"""Cross-module models: record numbers, custom fields, history and audit."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NumberSequence(models.Model):
+    """Per-prefix, per-day counter behind record numbers such as C20240315001.
+
+    The counter row is bumped with an UPDATE before it is read, so the row lock
+    (PostgreSQL) or the write lock (SQLite, IMMEDIATE transactions) serialises
+    concurrent creations and no two of them get the same number.
+    """
+
+    prefix = models.CharField(max_length=4)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="uniq_sequence_day")
+        ]
+
+    def __str__(self):
+        return f"{self.prefix}{self.day:%Y%m%d}:{self.last}"
+
+    @classmethod
+    def next_code(cls, prefix: str, day=None) -> str:
+        day = day or timezone.localdate()
+        with transaction.atomic():
+            cls.objects.get_or_create(prefix=prefix, day=day)
+            cls.objects.filter(prefix=prefix, day=day).update(last=F("last") + 1)
+            last = cls.objects.get(prefix=prefix, day=day).last
+        return f"{prefix}{day:%Y%m%d}{last:03d}"
+
+    @classmethod
+    def reserve(cls, code: str) -> None:
+        """Make sure a number that arrives from outside (import) is never issued."""
+        prefix, rest = code[0], code[1:]
+        if len(rest) < 11 or not rest.isdigit():
+            return
+        day = timezone.datetime.strptime(rest[:8], "%Y%m%d").date()
+        seq = int(rest[8:])
+        with transaction.atomic():
+            cls.objects.get_or_create(prefix=prefix, day=day)
+            cls.objects.filter(prefix=prefix, day=day, last__lt=seq).update(last=seq)
+
+
+class CustomField(models.Model):
+    """An admin-defined field; its values live in the target's `custom` JSON."""
+
+    class Target(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        OPPORTUNITY = "opportunity", _("Opportunity")
+        FOLLOWUP = "followup", _("Follow-up")
+        TICKET = "ticket", _("Ticket")
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
+        INTEGER = "integer", _("Integer")
+        DECIMAL = "decimal", _("Decimal")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Single choice")
+        MULTI_CHOICE = "multi_choice", _("Multiple choice")
+        BOOLEAN = "boolean", _("Yes/no")
+
+    target = models.CharField(_("applies to"), max_length=20, choices=Target.choices)
+    key = models.SlugField(
+        _("key"),
+        max_length=40,
+        help_text=_("Letters, digits and underscores; used in the database."),
+    )
+    label = models.CharField(_("label"), max_length=60)
+    field_type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("One choice per line.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    show_in_list = models.BooleanField(_("shown in list"), default=False)
+    filterable = models.BooleanField(_("filterable"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["target", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "key"], name="uniq_customfield_key"
+            ),
+            models.UniqueConstraint(
+                fields=["target", "label"], name="uniq_customfield_label"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_target_display()} · {self.label}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("admin:crm_customfield_change", args=[self.pk])
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [c.strip() for c in self.choices.splitlines() if c.strip()]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        needs_choices = self.field_type in (self.Type.CHOICE, self.Type.MULTI_CHOICE)
+        if needs_choices and not self.choice_list:
+            raise ValidationError({"choices": _("List at least one choice.")})
+
+
+class HistoryEntry(models.Model):
+    """One change to a record: who, when, and old → new for each field."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Moved to trash")
+        RESTORE = "restore", _("Restored")
+        SHARE = "share", _("Shared")
+        UNSHARE = "unshare", _("Sharing removed")
+        REASSIGN = "reassign", _("Owner changed")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    version = models.PositiveIntegerField(default=0)
+    # [{"field": name, "label": verbose label, "old": text, "new": text}, ...]
+    changes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+
+    def __str__(self):
+        return (
+            f"{self.get_action_display()} {self.object_id} @ {self.at:%Y-%m-%d %H:%M}"
+        )
+
+    def get_absolute_url(self):
+        obj = self.content_type.get_object_for_this_type(pk=self.object_id)
+        return obj.get_absolute_url()
+
+
+class SecurityEvent(models.Model):
+    """Exports, imports, permission grants and deletions: who, when, what, how many."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        GRANT = "grant", _("Permission granted")
+        REVOKE = "revoke", _("Permission revoked")
+        DELETE = "delete", _("Deleted to trash")
+        RESTORE = "restore", _("Restored from trash")
+        PURGE = "purge", _("Purged")
+        LOGIN_BLOCKED = "login_blocked", _("Login blocked")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    target = models.CharField(max_length=200)
+    rows = models.PositiveIntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.target} ({self.rows})"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("admin:crm_securityevent_change", args=[self.pk])

@@ -1,0 +1,42 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.filter
+def money(value) -> str:
+    """¥1,234,567.89 — amounts are always shown to the fen."""
+    if value in (None, ""):
+        return "—"
+    return f"¥{Decimal(value):,.2f}"
+
+
+@register.filter
+def attr_id(bound_field, element_id: str):
+    return bound_field.as_widget(attrs={"id": element_id})
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, field: str, label) -> str:
+    """A column header that sorts by `field`, toggling the direction."""
+    request = context["request"]
+    current = request.GET.get("ordering", "")
+    params = request.GET.copy()
+    params.pop("page", None)
+    if current == field:
+        params["ordering"], arrow, sort = f"-{field}", " ↑", "ascending"
+    elif current == f"-{field}":
+        params["ordering"], arrow, sort = field, " ↓", "descending"
+    else:
+        params["ordering"], arrow, sort = field, "", "none"
+    return format_html(
+        '<th aria-sort="{}"><a href="?{}">{}{}</a></th>',
+        sort,
+        urlencode(sorted(params.lists()), doseq=True),
+        label,
+        arrow,
+    )

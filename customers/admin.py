@@ -1,0 +1,25 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from .models import Contact, Customer, Tag
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+@admin.register(Customer)
+class CustomerAdmin(GuardedModelAdmin):
+    list_display = ["customer_no", "name", "owner", "status", "level", "updated_at"]
+    list_filter = ["status", "level", "type"]
+    search_fields = ["customer_no", "name", "credit_code"]
+    raw_id_fields = ["owner", "success_manager", "created_by", "deleted_by"]
+    readonly_fields = ["customer_no", "created_at", "updated_at", "version"]
+    inlines = [ContactInline]
+    list_select_related = ["owner"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "colour"]

@@ -1,0 +1,216 @@
+"""Customer forms: they validate, and the views hand the result to services."""
+
+from itertools import groupby
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm import customfields
+from crm.models import CustomField
+
+from .models import Contact, Customer, Industry, Region, Tag
+from .services import ContactData, assignable_users
+from .validators import normalize_phone
+
+
+def user_label(user) -> str:
+    full = user.get_full_name()
+    return f"{full}（{user.username}）" if full else user.username
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return user_label(obj)
+
+
+def industry_choices(blank=True):
+    rows = Industry.objects.order_by("section", "code")
+    return [("", "---------")] * blank + [
+        (f"{section} {name}", [(i.code, f"{i.code} {i.name}") for i in group])
+        for (section, name), group in groupby(
+            rows, key=lambda i: (i.section, i.section_name)
+        )
+    ]
+
+
+def region_choices(blank=True):
+    rows = sorted(Region.objects.all(), key=lambda r: (r.area, r.code))
+    return [("", "---------")] * blank + [
+        (area, [(r.code, r.name) for r in group])
+        for area, group in groupby(rows, key=lambda r: r.area)
+    ]
+
+
+class CustomerForm(forms.ModelForm):
+    """Create/edit a customer; `version` carries the version the edit started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "credit_code",
+            "type",
+            "industry",
+            "size",
+            "region",
+            "city",
+            "address",
+            "level",
+            "status",
+            "first_cooperation_date",
+            "historical_amount",
+            "products",
+            "tags",
+            "owner",
+            "success_manager",
+            "renewal_date",
+        ]
+        widgets = {
+            "first_cooperation_date": forms.DateInput(attrs={"type": "date"}),
+            "renewal_date": forms.DateInput(attrs={"type": "date"}),
+            "tags": forms.CheckboxSelectMultiple,
+        }
+        field_classes = {"owner": UserChoiceField, "success_manager": UserChoiceField}
+
+    def __init__(self, *args, user, can_reassign: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].choices = industry_choices()
+        self.fields["region"].choices = region_choices()
+        self.fields["tags"].queryset = Tag.objects.all()
+        users = assignable_users()
+        self.fields["owner"].queryset = users
+        self.fields["success_manager"].queryset = users
+        if not can_reassign:
+            # Only roles that may reassign choose an owner; others own what they create.
+            self.fields["owner"].queryset = get_user_model().objects.filter(
+                pk=(self.instance.owner_id if self.instance.pk else user.pk)
+            )
+            self.fields["owner"].disabled = True
+        if not self.instance.pk:
+            self.initial.setdefault("owner", user.pk)
+        else:
+            self.initial["version"] = self.instance.version
+        self.custom_field_names = customfields.add_form_fields(
+            self, CustomField.Target.CUSTOMER, self.instance.custom
+        )
+
+    def clean_credit_code(self):
+        return self.cleaned_data["credit_code"].strip().upper()
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def service_data(self) -> dict:
+        data = {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name != "tags" and name in self.cleaned_data
+        }
+        data["custom"] = customfields.cleaned_values(
+            self, CustomField.Target.CUSTOMER, self.instance.custom
+        )
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "phone", "email", "is_primary", "note"]
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])
+
+
+class BaseContactFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        primaries = [
+            f
+            for f in self.forms
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("is_primary")
+        ]
+        if len(primaries) > 1:
+            raise ValidationError(_("Mark only one contact as the primary contact."))
+
+    def contact_data(self) -> list[ContactData]:
+        return [
+            ContactData(**{k: f.cleaned_data[k] for k in ContactForm.Meta.fields})
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+
+ContactFormSet = forms.inlineformset_factory(
+    Customer,
+    Contact,
+    form=ContactForm,
+    formset=BaseContactFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class RenewalForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Customer
+        fields = ["renewal_date"]
+        widgets = {"renewal_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["version"] = self.instance.version
+
+
+class ShareForm(forms.Form):
+    LEVELS = [("view", _("View")), ("change", _("View and edit"))]
+
+    user = UserChoiceField(label=_("Colleague"), queryset=assignable_users())
+    level = forms.ChoiceField(label=_("Access"), choices=LEVELS, initial="view")
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = assignable_users().exclude(pk=customer.owner_id)
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("reassign", _("Reassign owner")),
+        ("add_tag", _("Add tag")),
+        ("remove_tag", _("Remove tag")),
+    ]
+
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    selected = forms.ModelMultipleChoiceField(
+        queryset=Customer.objects.none(),
+        to_field_name="customer_no",
+        error_messages={"required": _("Select at least one customer.")},
+    )
+    owner = UserChoiceField(
+        label=_("New owner"), queryset=assignable_users(), required=False
+    )
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), queryset=Tag.objects.all(), required=False
+    )
+
+    def __init__(self, *args, customers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].queryset = customers
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "reassign" and not data.get("owner"):
+            self.add_error("owner", _("Choose the new owner."))
+        if action in ("add_tag", "remove_tag") and not data.get("tag"):
+            self.add_error("tag", _("Choose a tag."))
+        return data

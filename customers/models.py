@@ -1,0 +1,373 @@
+"""Customers (客户基本信息表): customers, contacts, tags and reference data."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from crm import permissions
+from crm.models import NumberSequence
+
+from .validators import validate_credit_code
+
+
+class Industry(models.Model):
+    """A GB/T 4754-2017 division (门类 section → 大类 division)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=60)
+    section = models.CharField(_("section"), max_length=1)
+    section_name = models.CharField(_("section name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:customer_list") + f"?industry={self.code}"
+
+
+class RegionQuerySet(models.QuerySet):
+    def lookup(self, text: str):
+        """Find a province by its name with or without suffix: 上海 = 上海市."""
+        text = (text or "").strip()
+        if not text:
+            return None
+        return self.filter(Q(name=text) | Q(short_name=text)).first()
+
+
+class Region(models.Model):
+    """A GB/T 2260 province-level division and its area (华东, 华南, …)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("province"), max_length=20, unique=True)
+    short_name = models.CharField(_("short name"), max_length=10)
+    area = models.CharField(_("area"), max_length=10, db_index=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:customer_list") + f"?region={self.code}"
+
+
+class Tag(models.Model):
+    """A label users put on customers (高潜力客户, 风险客户, …)."""
+
+    class Colour(models.TextChoices):
+        RED = "red", _("Red")
+        ORANGE = "orange", _("Orange")
+        GREEN = "green", _("Green")
+        BLUE = "blue", _("Blue")
+        PURPLE = "purple", _("Purple")
+        GREY = "grey", _("Grey")
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    colour = models.CharField(
+        _("colour"), max_length=10, choices=Colour.choices, default=Colour.BLUE
+    )
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:customer_list") + f"?tag={self.pk}"
+
+
+class CustomerQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view"):
+        """The customers `user` may `action`; trashed ones are never included."""
+        return permissions.restrict(self.filter(deleted_at__isnull=True), user, action)
+
+    def trash_for_user(self, user):
+        """Trashed customers, for those who may delete (restore, purge)."""
+        return permissions.restrict(
+            self.filter(deleted_at__isnull=False), user, "delete"
+        )
+
+    def with_list_data(self):
+        """What the list page shows, in a bounded number of queries."""
+        primary = Contact.objects.filter(is_primary=True)
+        return self.select_related(
+            "owner", "industry", "region", "success_manager"
+        ).prefetch_related(
+            "tags", models.Prefetch("contacts", queryset=primary, to_attr="primary")
+        )
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        contacts = Contact.objects.filter(customer=models.OuterRef("pk")).filter(
+            Q(name__icontains=text)
+            | Q(phone__contains=text.replace(" ", ""))
+            | Q(email__icontains=text)
+        )
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(customer_no__iexact=text)
+            | Q(credit_code__iexact=text)
+            | models.Exists(contacts)
+        )
+
+
+class Customer(models.Model):
+    """One customer company; every follow-up, opportunity and ticket hangs off it."""
+
+    class Type(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Enterprise")
+        SOLE = "sole", _("Individual business")
+        PUBLIC = "public", _("Government or public institution")
+        OTHER = "other", _("Other")
+
+    class Size(models.TextChoices):
+        S1 = "1-19", _("1-19 people")
+        S2 = "20-99", _("20-99 people")
+        S3 = "100-499", _("100-499 people")
+        S4 = "500-999", _("500-999 people")
+        S5 = "1000-9999", _("1000-9999 people")
+        S6 = "10000+", _("10000 people or more")
+
+    class Level(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+        D = "D", "D"
+
+    class Status(models.TextChoices):
+        POTENTIAL = "potential", _("Potential customer")
+        ACTIVE = "active", _("Closed-won customer")
+        LOST = "lost", _("Lost customer")
+
+    customer_no = models.CharField(
+        _("customer ID"), max_length=20, unique=True, editable=False
+    )
+    name = models.CharField(_("customer name"), max_length=200, db_index=True)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+    )
+    type = models.CharField(
+        _("customer type"), max_length=20, choices=Type.choices, default=Type.ENTERPRISE
+    )
+    industry = models.ForeignKey(
+        Industry,
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    size = models.CharField(
+        _("company size"), max_length=10, choices=Size.choices, blank=True
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("province"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    city = models.CharField(_("city"), max_length=40, blank=True)
+    address = models.CharField(_("registered address"), max_length=200, blank=True)
+    level = models.CharField(
+        _("customer level"), max_length=1, choices=Level.choices, default=Level.C
+    )
+    status = models.CharField(
+        _("customer status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.POTENTIAL,
+    )
+    first_cooperation_date = models.DateField(
+        _("first cooperation date"), null=True, blank=True
+    )
+    historical_amount = models.DecimalField(
+        _("historical cooperation amount"),
+        max_digits=16,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    products = models.CharField(_("products / services"), max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_customers",
+    )
+    success_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer success manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_customers",
+    )
+    renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-updated_at", "-id"]
+        permissions = [
+            ("reassign_customer", _("Can reassign the owner of any customer")),
+            ("export_customer", _("Can export customers")),
+            ("renew_customer", _("Can edit the renewal date of a customer")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="uniq_customer_credit_code",
+                violation_error_message=_(
+                    "Another customer already has this unified social credit code."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(historical_amount__gte=0),
+                name="customer_amount_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"]),
+            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["level", "-updated_at"]),
+            models.Index(fields=["industry", "-updated_at"]),
+            models.Index(fields=["region", "-updated_at"]),
+            models.Index(fields=["size", "-updated_at"]),
+            models.Index(fields=["renewal_date"]),
+            models.Index(fields=["historical_amount"]),
+            models.Index(fields=["deleted_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.customer_no}）"
+
+    def save(self, *args, **kwargs):
+        from django.utils import timezone
+
+        if self.created_at is None:
+            self.created_at = timezone.now()
+        if not self.customer_no:
+            day = timezone.localtime(self.created_at).date()
+            self.customer_no = NumberSequence.next_code("C", day)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("customers:customer_detail", args=[self.customer_no])
+
+    @property
+    def area(self) -> str:
+        return self.region.area if self.region_id else ""
+
+
+class CustomerUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK table of per-user grants on customers (owner, shares)."""
+
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+
+    def get_absolute_url(self):
+        return self.content_object.get_absolute_url()
+
+
+class CustomerGroupObjectPermission(GroupObjectPermissionBase):
+    """Direct-FK table of per-group grants on customers."""
+
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["group", "permission", "content_object"])]
+
+    def get_absolute_url(self):
+        return self.content_object.get_absolute_url()
+
+
+class ContactQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = "view"):
+        """Contacts follow their customer's visibility."""
+        return self.filter(customer__in=Customer.objects.for_user(user, action))
+
+
+class Contact(models.Model):
+    """A person at the customer; at most one is the primary contact."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("contact name"), max_length=50)
+    title = models.CharField(_("job title"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_primary=True),
+                name="one_primary_contact",
+                violation_error_message=_("A customer has only one primary contact."),
+            )
+        ]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["email"])]
+
+    def __str__(self):
+        return f"{self.name}（{self.title}）" if self.title else self.name
+
+    def get_absolute_url(self):
+        return self.customer.get_absolute_url()

@@ -1,0 +1,488 @@
+"""Customer pages; every queryset comes from Customer.objects.for_user()."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import (
+    DeleteView,
+    DetailView,
+    FormView,
+    ListView,
+    UpdateView,
+)
+from django.views.generic.detail import SingleObjectMixin
+from django_filters.views import FilterView
+
+from crm import customfields, history, permissions
+from crm.models import CustomField, SecurityEvent
+from crm.views import RestrictedViewMixin
+
+from . import services
+from .filters import CustomerFilterSet
+from .forms import (
+    BulkActionForm,
+    ContactFormSet,
+    CustomerForm,
+    RenewalForm,
+    ShareForm,
+)
+from .models import Customer
+from .validators import mask_email, mask_phone
+
+
+def custom_columns():
+    return [
+        cf
+        for cf in customfields.fields_for(CustomField.Target.CUSTOMER)
+        if cf.show_in_list
+    ]
+
+
+class CustomerListView(RestrictedViewMixin, FilterView):
+    model = Customer
+    filterset_class = CustomerFilterSet
+    template_name = "customers/customer_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return permissions.annotate_allowed(
+            super().get_queryset().with_list_data(),
+            self.request.user,
+            "change",
+            "can_change",
+        )
+
+    def get_paginate_by(self, queryset):
+        size = self.request.GET.get("per_page", "")
+        return int(size) if size in ("25", "50", "100") else self.paginate_by
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return [f"{self.template_name}#results"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        ctx = super().get_context_data(**kwargs)
+        columns = custom_columns()
+        for customer in ctx["object_list"]:
+            primary = customer.primary[0] if customer.primary else None
+            customer.primary_contact = primary
+            if primary is not None and not customer.can_change:
+                primary.phone = mask_phone(primary.phone)
+                primary.email = mask_email(primary.email)
+            customer.custom_cells = [
+                customfields.display(cf, customer.custom.get(cf.key)) for cf in columns
+            ]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        sort_query = query.copy()
+        sort_query.pop("ordering", None)
+        ctx.update(
+            custom_columns=columns,
+            query_string=query.urlencode(),
+            sort_query_string=sort_query.urlencode(),
+            current_ordering=self.request.GET.get("ordering", ""),
+            bulk_form=BulkActionForm(customers=Customer.objects.none()),
+            can_add=permissions.has_model_perm(user, Customer, "add"),
+            can_reassign=permissions.has_model_perm(user, Customer, "reassign"),
+            can_export=permissions.has_model_perm(user, Customer, "export"),
+        )
+        return ctx
+
+
+class CustomerDetailView(RestrictedViewMixin, DetailView):
+    """The 360° page: info, contacts, tags, sharing and history."""
+
+    model = Customer
+    slug_field = slug_url_kwarg = "customer_no"
+    template_name = "customers/customer_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related(
+                "owner", "success_manager", "industry", "region", "created_by"
+            )
+            .prefetch_related("tags", "contacts")
+        )
+
+    def get_context_data(self, **kwargs):
+        user, customer = self.request.user, self.object
+        allowed = {
+            action: Customer.objects.for_user(user, action)
+            .filter(pk=customer.pk)
+            .exists()
+            for action in ("change", "delete", "renew")
+        }
+        contacts = list(customer.contacts.all())
+        if not allowed["change"]:
+            for contact in contacts:
+                contact.phone = mask_phone(contact.phone) if contact.phone else ""
+                contact.email = mask_email(contact.email)
+        custom_values = [
+            (cf.label, customfields.display(cf, customer.custom.get(cf.key)))
+            for cf in customfields.fields_for(CustomField.Target.CUSTOMER)
+        ]
+        return super().get_context_data(
+            contacts=contacts,
+            custom_values=custom_values,
+            history_entries=history.entries_for(customer)[:50],
+            can_change=allowed["change"],
+            can_delete=allowed["delete"],
+            can_renew=allowed["renew"] and not allowed["change"],
+            can_share=allowed["change"],
+            shares=services.shares(customer) if allowed["change"] else [],
+            share_form=ShareForm(customer=customer) if allowed["change"] else None,
+            **kwargs,
+        )
+
+
+class CustomerFormMixin:
+    """Customer form + contacts formset, saved through the services."""
+
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        kwargs["can_reassign"] = permissions.has_model_perm(
+            self.request.user, Customer, "reassign"
+        )
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        if "contacts" not in kwargs:
+            kwargs["contacts"] = ContactFormSet(
+                self.request.POST or None,
+                instance=self.object or Customer(),
+                prefix="contacts",
+            )
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        contacts = ContactFormSet(
+            self.request.POST, instance=form.instance, prefix="contacts"
+        )
+        if not contacts.is_valid():
+            return self.render_to_response(
+                self.get_context_data(form=form, contacts=contacts)
+            )
+        try:
+            self.object = self.save(form, contacts)
+        except services.StaleEdit as stale:
+            form.data = form.data.copy()
+            form.data["version"] = stale.current.version
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form, contacts=contacts, stale_entries=stale.entries
+                )
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.render_to_response(
+                self.get_context_data(form=form, contacts=contacts)
+            )
+        messages.success(self.request, self.success_message % {"name": self.object})
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class CustomerCreateView(CustomerFormMixin, RestrictedViewMixin, FormView):
+    permission_action = "add"
+    object = None
+
+    @property
+    def success_message(self):
+        return _("Customer %(name)s created.")
+
+    def save(self, form, contacts):
+        return services.customer_create(
+            actor=self.request.user,
+            data=form.service_data(),
+            tags=form.cleaned_data["tags"],
+            contacts=contacts.contact_data(),
+        )
+
+
+class CustomerUpdateView(CustomerFormMixin, RestrictedViewMixin, UpdateView):
+    permission_action = "change"
+    slug_field = slug_url_kwarg = "customer_no"
+
+    @property
+    def success_message(self):
+        return _("Customer %(name)s saved.")
+
+    def save(self, form, contacts):
+        return services.customer_update(
+            actor=self.request.user,
+            customer=self.object,
+            data=form.service_data(),
+            expected_version=form.cleaned_data["version"] or 0,
+            tags=form.cleaned_data["tags"],
+            contacts=contacts.contact_data(),
+        )
+
+
+class CustomerRenewalView(RestrictedViewMixin, UpdateView):
+    """Customer success managers edit the renewal date of their customers."""
+
+    model = Customer
+    form_class = RenewalForm
+    permission_action = "renew"
+    slug_field = slug_url_kwarg = "customer_no"
+    template_name = "customers/customer_renewal_form.html"
+
+    def form_valid(self, form):
+        try:
+            services.customer_update_renewal(
+                actor=self.request.user,
+                customer=self.object,
+                renewal_date=form.cleaned_data["renewal_date"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleEdit as stale:
+            form.data = form.data.copy()
+            form.data["version"] = stale.current.version
+            return self.render_to_response(
+                self.get_context_data(form=form, stale_entries=stale.entries)
+            )
+        messages.success(self.request, _("Renewal date saved."))
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class CustomerDeleteView(RestrictedViewMixin, DeleteView):
+    model = Customer
+    permission_action = "delete"
+    slug_field = slug_url_kwarg = "customer_no"
+    template_name = "customers/customer_confirm_delete.html"
+    success_url = reverse_lazy("customers:customer_list")
+
+    def form_valid(self, form):
+        services.customer_delete(actor=self.request.user, customer=self.object)
+        messages.success(
+            self.request, _("%(name)s moved to the trash.") % {"name": self.object}
+        )
+        return HttpResponseRedirect(self.success_url)
+
+
+class CustomerShareView(RestrictedViewMixin, SingleObjectMixin, FormView):
+    """Grant (or, with `remove`, take back) a colleague's access to a customer."""
+
+    model = Customer
+    permission_action = "change"
+    slug_field = slug_url_kwarg = "customer_no"
+    form_class = ShareForm
+    template_name = "customers/customer_share_form.html"
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        self.object = self.get_object()
+        return {**super().get_form_kwargs(), "customer": self.object}
+
+    def form_valid(self, form):
+        user, level = form.cleaned_data["user"], form.cleaned_data["level"]
+        try:
+            if self.request.POST.get("remove"):
+                services.customer_unshare(
+                    actor=self.request.user, customer=self.object, user=user
+                )
+                messages.success(self.request, _("Access removed."))
+            else:
+                services.customer_share(
+                    actor=self.request.user,
+                    customer=self.object,
+                    user=user,
+                    level=level,
+                )
+                messages.success(self.request, _("Customer shared."))
+        except ValidationError as exc:
+            form.add_error("user", exc)
+            return self.form_invalid(form)
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class CustomerBulkView(RestrictedViewMixin, FormView):
+    """Bulk reassign / tag on the selected customers the user may change."""
+
+    model = Customer
+    form_class = BulkActionForm
+    permission_action = "change"
+    http_method_names = ["post"]
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "customers": Customer.objects.for_user(self.request.user, "change"),
+        }
+
+    def form_valid(self, form):
+        data, user = form.cleaned_data, self.request.user
+        chosen = Customer.objects.for_user(user, "change").filter(
+            pk__in=[c.pk for c in data["selected"]]
+        )
+        if data["action"] == "reassign":
+            n = services.customers_reassign(
+                actor=user, customers=chosen, owner=data["owner"]
+            )
+        else:
+            n = services.customers_tag(
+                actor=user,
+                customers=chosen,
+                tag=data["tag"],
+                add=data["action"] == "add_tag",
+            )
+        messages.success(self.request, _("%(n)s customers updated.") % {"n": n})
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(self.request, error)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_url(self):
+        back = self.request.POST.get("next", "")
+        if back.startswith("/customers/"):
+            return back
+        return reverse("customers:customer_list")
+
+
+class CustomerTrashView(RestrictedViewMixin, ListView):
+    model = Customer
+    template_name = "customers/customer_trash.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Customer.objects.trash_for_user(self.request.user)
+            .select_related("owner", "deleted_by")
+            .order_by("-deleted_at", "-id")
+        )
+
+
+class TrashedCustomerActionView(RestrictedViewMixin, SingleObjectMixin, FormView):
+    model = Customer
+    slug_field = slug_url_kwarg = "customer_no"
+    http_method_names = ["post"]
+    success_url = reverse_lazy("customers:customer_trash")
+
+    def get_queryset(self):
+        return Customer.objects.trash_for_user(self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        customer = get_object_or_404(
+            self.get_queryset(), customer_no=kwargs["customer_no"]
+        )
+        with transaction.atomic():
+            self.act(customer)
+        return HttpResponseRedirect(self.success_url)
+
+
+class CustomerRestoreView(TrashedCustomerActionView):
+    def act(self, customer):
+        services.customer_restore(actor=self.request.user, customer=customer)
+        messages.success(self.request, _("%(name)s restored.") % {"name": customer})
+
+
+class CustomerPurgeView(TrashedCustomerActionView):
+    def act(self, customer):
+        services.customer_purge(actor=self.request.user, customer=customer)
+        messages.success(
+            self.request, _("%(name)s deleted permanently.") % {"name": customer}
+        )
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def neutralise(value) -> str:
+    """Stop spreadsheet apps from running a cell as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class CustomerExportView(RestrictedViewMixin, FilterView):
+    """'Export this view' as CSV (UTF-8 with BOM, opens in Excel), streamed."""
+
+    model = Customer
+    filterset_class = CustomerFilterSet
+    permission_action = "export"
+
+    def get(self, request, *args, **kwargs):
+        if not permissions.has_model_perm(request.user, Customer, "export"):
+            raise PermissionDenied
+        filterset = self.get_filterset(self.get_filterset_class())
+        if filterset.is_bound and not filterset.is_valid():
+            return HttpResponseBadRequest(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
+            )
+        rows = filterset.qs.with_list_data()
+        total = rows.count()
+        history.audit(
+            request.user,
+            SecurityEvent.Kind.EXPORT,
+            "customers",
+            rows=total,
+            query=request.GET.urlencode(),
+        )
+        writer = csv.writer(Echo())
+        columns = custom_columns()
+        header = [
+            "客户ID", "客户名称", "统一社会信用代码", "客户类型", "所属行业",
+            "公司规模", "省份", "城市", "注册地址", "客户等级", "客户状态", "首次合作时间",
+            "历史合作金额", "合作产品/服务", "客户标签", "负责人", "客户成功经理",
+            "续约日期", "联系人姓名", "联系人职务", "联系方式", "邮箱", "创建时间",
+            *[cf.label for cf in columns],
+        ]  # fmt: skip
+
+        def lines():
+            yield "\ufeff" + writer.writerow(header)
+            for c in rows.iterator(chunk_size=2000):
+                p = c.primary[0] if c.primary else None
+                yield writer.writerow(
+                    neutralise(v)
+                    for v in [
+                        c.customer_no, c.name, c.credit_code, c.get_type_display(),
+                        c.industry or "", c.get_size_display(), c.region or "",
+                        c.city, c.address, c.level, c.get_status_display(),
+                        c.first_cooperation_date or "", c.historical_amount,
+                        c.products, ",".join(t.name for t in c.tags.all()),
+                        c.owner.username,
+                        c.success_manager.username if c.success_manager else "",
+                        c.renewal_date or "", p.name if p else "",
+                        p.title if p else "", p.phone if p else "",
+                        p.email if p else "",
+                        timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
+                        *[customfields.display(cf, c.custom.get(cf.key))
+                          for cf in columns],
+                    ]
+                )  # fmt: skip
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(
+            lines(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="customers-{stamp}.csv"'
+        )
+        return response

@@ -1,0 +1,1 @@
+"""Follow-ups and service tickets; filled by the follow-ups issue."""

@@ -1,0 +1,1 @@
+"""Opportunities, stage history and payments; filled by their issue."""

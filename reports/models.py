@@ -1,0 +1,1 @@
+"""Report aggregates live in queries.py; no models of their own."""
