@@ -410,6 +410,15 @@ class CustomerPurgeView(TrashedCustomerActionView):
         )
 
 
+# The column headers users know from the template guide (DESIGN §6).
+EXPORT_HEADERS = (
+    "客户ID", "客户名称", "统一社会信用代码", "客户类型", "所属行业", "公司规模",
+    "省份", "城市", "注册地址", "客户等级", "客户状态", "首次合作时间",
+    "历史合作金额", "合作产品/服务", "客户标签", "负责人", "客户成功经理",
+    "续约日期", "联系人姓名", "联系人职务", "联系方式", "邮箱", "创建时间",
+)  # fmt: skip
+
+
 class Echo:
     def write(self, value):
         return value
@@ -447,13 +456,7 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
         )
         writer = csv.writer(Echo())
         columns = custom_columns()
-        header = [
-            "客户ID", "客户名称", "统一社会信用代码", "客户类型", "所属行业",
-            "公司规模", "省份", "城市", "注册地址", "客户等级", "客户状态", "首次合作时间",
-            "历史合作金额", "合作产品/服务", "客户标签", "负责人", "客户成功经理",
-            "续约日期", "联系人姓名", "联系人职务", "联系方式", "邮箱", "创建时间",
-            *[cf.label for cf in columns],
-        ]  # fmt: skip
+        header = [*EXPORT_HEADERS, *[cf.label for cf in columns]]
 
         def lines():
             yield "\ufeff" + writer.writerow(header)
