@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from .models import CustomField
@@ -35,7 +36,9 @@ def form_field(cf: CustomField) -> forms.Field:
                 widget=forms.DateInput(attrs={"type": "date"}), **common
             )
         case T.CHOICE:
-            return forms.ChoiceField(choices=[("", "---------"), *choices], **common)
+            return forms.ChoiceField(
+                choices=[("", BLANK_CHOICE_LABEL), *choices], **common
+            )
         case T.MULTI_CHOICE:
             return forms.MultipleChoiceField(
                 choices=choices, widget=forms.CheckboxSelectMultiple, **common
@@ -113,7 +116,7 @@ class CustomFieldFilter(django_filters.Filter):
         lookup = f"custom__{self.cf.key}"
         match self.cf.field_type:
             case T.MULTI_CHOICE:
-                return qs.filter(**{f"{lookup}__contains": value})
+                return qs.filter(**{f"{lookup}__has_element": value})
             case T.TEXT | T.LONG_TEXT:
                 return qs.filter(**{f"{lookup}__icontains": value})
             case T.BOOLEAN:

@@ -44,9 +44,14 @@ class CustomerFilterSet(django_filters.FilterSet):
         label=_("Status"), choices=Customer.Status.choices
     )
     tag = django_filters.ModelChoiceFilter(
-        label=_("Tag"), field_name="tags", queryset=Tag.objects.all()
+        label=_("Tag"),
+        field_name="tags",
+        queryset=Tag.objects.all(),
+        empty_label=_("All"),
     )
-    owner = UserFilter(label=_("Owner"), queryset=assignable_users())
+    owner = UserFilter(
+        label=_("Owner"), queryset=assignable_users(), empty_label=_("All")
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort"),
         fields=(

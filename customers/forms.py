@@ -5,6 +5,7 @@ from itertools import groupby
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
@@ -27,7 +28,7 @@ class UserChoiceField(forms.ModelChoiceField):
 
 def industry_choices(blank=True):
     rows = Industry.objects.order_by("section", "code")
-    return [("", "---------")] * blank + [
+    return [("", BLANK_CHOICE_LABEL)] * blank + [
         (f"{section} {name}", [(i.code, f"{i.code} {i.name}") for i in group])
         for (section, name), group in groupby(
             rows, key=lambda i: (i.section, i.section_name)
@@ -37,7 +38,7 @@ def industry_choices(blank=True):
 
 def region_choices(blank=True):
     rows = sorted(Region.objects.all(), key=lambda r: (r.area, r.code))
-    return [("", "---------")] * blank + [
+    return [("", BLANK_CHOICE_LABEL)] * blank + [
         (area, [(r.code, r.name) for r in group])
         for area, group in groupby(rows, key=lambda r: r.area)
     ]

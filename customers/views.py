@@ -2,6 +2,7 @@
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -53,7 +54,6 @@ class CustomerListView(RestrictedViewMixin, FilterView):
     model = Customer
     filterset_class = CustomerFilterSet
     template_name = "customers/customer_list.html"
-    paginate_by = 25
 
     def get_queryset(self):
         return permissions.annotate_allowed(
@@ -65,7 +65,8 @@ class CustomerListView(RestrictedViewMixin, FilterView):
 
     def get_paginate_by(self, queryset):
         size = self.request.GET.get("per_page", "")
-        return int(size) if size in ("25", "50", "100") else self.paginate_by
+        sizes = settings.CRM_PAGE_SIZES
+        return int(size) if size.isdigit() and int(size) in sizes else sizes[0]
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
@@ -94,6 +95,8 @@ class CustomerListView(RestrictedViewMixin, FilterView):
             query_string=query.urlencode(),
             sort_query_string=sort_query.urlencode(),
             current_ordering=self.request.GET.get("ordering", ""),
+            page_sizes=settings.CRM_PAGE_SIZES,
+            per_page=self.get_paginate_by(None),
             bulk_form=BulkActionForm(customers=Customer.objects.none()),
             can_add=permissions.has_model_perm(user, Customer, "add"),
             can_reassign=permissions.has_model_perm(user, Customer, "reassign"),

@@ -147,6 +147,8 @@ if os.environ.get("REDIS_URL"):
         "LOCATION": os.environ["REDIS_URL"],
     }
 
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
+
 CRM_PAGE_SIZES = (25, 50, 100)
 CRM_RENEWAL_WINDOW_DAYS = 60
 
