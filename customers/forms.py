@@ -100,7 +100,17 @@ class CustomerForm(forms.ModelForm):
         )
 
     def clean_credit_code(self):
-        return self.cleaned_data["credit_code"].strip().upper()
+        code = self.cleaned_data["credit_code"].strip().upper()
+        # Checked here too so the message sits next to the field; the database
+        # constraint (which also covers trashed customers) stays the backstop.
+        # The other customer is not named: the user may not be allowed to see it.
+        taken = Customer.objects.filter(credit_code=code).exclude(pk=self.instance.pk)
+        if code and taken.exists():
+            raise ValidationError(
+                _("Another customer already has this unified social credit code."),
+                code="unique",
+            )
+        return code
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

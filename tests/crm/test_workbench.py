@@ -1,0 +1,39 @@
+import datetime
+
+from django.utils import timezone
+
+from tests.conftest import client_for
+
+
+def test_workbench_shows_my_recent_customers_and_due_renewals(
+    client, users, make_customer
+):
+    today = timezone.localdate()
+    soon = make_customer(
+        users["rep1"], name="即将续约公司", renewal_date=today + datetime.timedelta(10)
+    )
+    make_customer(
+        users["rep1"], name="远期续约公司", renewal_date=today + datetime.timedelta(200)
+    )
+    make_customer(users["rep2"], name="别人的公司", status="active")
+    response = client_for(client, users["rep1"]).get("/")
+    ctx = response.context
+    assert [c.name for c in ctx["renewals"]] == [soon.name]
+    assert {c.name for c in ctx["recent"]} == {"即将续约公司", "远期续约公司"}
+    counts = {value: n for value, _label, n in ctx["status_counts"]}
+    assert counts == {"potential": 2, "active": 0, "lost": 0}
+    assert "别人的公司" not in response.content.decode()
+
+
+def test_success_manager_sees_renewals_of_assigned_customers(
+    client, users, make_customer
+):
+    today = timezone.localdate()
+    make_customer(
+        users["rep1"],
+        name="成功经理的客户",
+        success_manager=users["success"],
+        renewal_date=today + datetime.timedelta(5),
+    )
+    response = client_for(client, users["success"]).get("/")
+    assert [c.name for c in response.context["renewals"]] == ["成功经理的客户"]
