@@ -461,6 +461,13 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
         columns = custom_columns()
         header = [*EXPORT_HEADERS, *[cf.label for cf in columns]]
 
+        # get_FOO_display() rebuilds its lookup per call; translate each label once.
+        label = {
+            f: {k: str(v) for k, v in Customer._meta.get_field(f).flatchoices}
+            for f in ("type", "size", "status")
+        }
+        kind, size, status = label["type"], label["size"], label["status"]
+
         def lines():
             yield "\ufeff" + writer.writerow(header)
             for c in rows.iterator(chunk_size=2000):
@@ -468,9 +475,9 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
                 yield writer.writerow(
                     neutralise(v)
                     for v in [
-                        c.customer_no, c.name, c.credit_code, c.get_type_display(),
-                        c.industry or "", c.get_size_display(), c.region or "",
-                        c.city, c.address, c.level, c.get_status_display(),
+                        c.customer_no, c.name, c.credit_code, kind.get(c.type, ""),
+                        c.industry or "", size.get(c.size, ""), c.region or "",
+                        c.city, c.address, c.level, status.get(c.status, ""),
                         c.first_cooperation_date or "", c.historical_amount,
                         c.products, ",".join(t.name for t in c.tags.all()),
                         c.owner.username,
