@@ -21,17 +21,19 @@ class RestrictedViewMixin:
     """Rows come from `Model.objects.for_user()`; hidden = 404, forbidden = 403.
 
     `permission_action` is what the view does to its object ("view", "change",
-    "delete", "share", …); objects are first looked up among those the user may
-    view, so a record the user may not see is a 404 exactly like a missing one.
-    Create views set `permission_action = "add"`, checked on the model.
+    "delete", …); objects are first looked up among those the user may view, so
+    a record the user may not see is a 404 exactly like a missing one.
+    `model_permission` names an action the user's role must grant on every row
+    of the model (create, export, the trash); without it the view is a 403.
     """
 
     permission_action = "view"
     visibility_action = "view"
+    model_permission = None
 
     def dispatch(self, request, *args, **kwargs):
-        if self.permission_action == "add" and not permissions.has_model_perm(
-            request.user, self.model, "add"
+        if self.model_permission and not permissions.has_model_perm(
+            request.user, self.model, self.model_permission
         ):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

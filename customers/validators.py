@@ -1,5 +1,7 @@
 """Validation of Chinese identifiers and contact details users type."""
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -76,3 +78,13 @@ def mask_email(value: str) -> str:
         return "****" if value else ""
     local, domain = value.split("@", 1)
     return f"{local[:1]}***@{domain}"
+
+
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_RE = re.compile(r"(?<![\w@.])\+?\d[\d -]{5,}\d(?![\w@])")
+
+
+def mask_text(text: str) -> str:
+    """Mask every e-mail address and phone number inside free text."""
+    text = EMAIL_RE.sub(lambda m: mask_email(m.group()), text)
+    return PHONE_RE.sub(lambda m: mask_phone(m.group()), text)

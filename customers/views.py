@@ -4,7 +4,7 @@ import csv
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import (
     HttpResponseBadRequest,
@@ -39,7 +39,7 @@ from .forms import (
     ShareForm,
 )
 from .models import Customer
-from .validators import mask_email, mask_phone
+from .validators import mask_email, mask_phone, mask_text
 
 
 def custom_columns():
@@ -131,10 +131,16 @@ class CustomerDetailView(RestrictedViewMixin, DetailView):
             for action in ("change", "delete", "renew")
         }
         contacts = list(customer.contacts.all())
+        entries = list(history.entries_for(customer)[:50])
         if not allowed["change"]:
             for contact in contacts:
                 contact.phone = mask_phone(contact.phone) if contact.phone else ""
                 contact.email = mask_email(contact.email)
+            for entry in entries:
+                for change in entry.changes:
+                    if change["field"] == "contacts":
+                        change["old"] = mask_text(change["old"])
+                        change["new"] = mask_text(change["new"])
         custom_values = [
             (cf.label, customfields.display(cf, customer.custom.get(cf.key)))
             for cf in customfields.fields_for(CustomField.Target.CUSTOMER)
@@ -142,7 +148,7 @@ class CustomerDetailView(RestrictedViewMixin, DetailView):
         return super().get_context_data(
             contacts=contacts,
             custom_values=custom_values,
-            history_entries=history.entries_for(customer)[:50],
+            history_entries=entries,
             can_change=allowed["change"],
             can_delete=allowed["delete"],
             can_renew=allowed["renew"] and not allowed["change"],
@@ -205,7 +211,7 @@ class CustomerFormMixin:
 
 
 class CustomerCreateView(CustomerFormMixin, RestrictedViewMixin, FormView):
-    permission_action = "add"
+    model_permission = "add"
     object = None
 
     @property
@@ -370,6 +376,7 @@ class CustomerBulkView(RestrictedViewMixin, FormView):
 
 class CustomerTrashView(RestrictedViewMixin, ListView):
     model = Customer
+    model_permission = "delete"
     template_name = "customers/customer_trash.html"
     paginate_by = 50
 
@@ -383,6 +390,7 @@ class CustomerTrashView(RestrictedViewMixin, ListView):
 
 class TrashedCustomerActionView(RestrictedViewMixin, SingleObjectMixin, FormView):
     model = Customer
+    model_permission = "delete"
     slug_field = slug_url_kwarg = "customer_no"
     http_method_names = ["post"]
     success_url = reverse_lazy("customers:customer_trash")
@@ -438,11 +446,9 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
 
     model = Customer
     filterset_class = CustomerFilterSet
-    permission_action = "export"
+    model_permission = "export"
 
     def get(self, request, *args, **kwargs):
-        if not permissions.has_model_perm(request.user, Customer, "export"):
-            raise PermissionDenied
         filterset = self.get_filterset(self.get_filterset_class())
         if filterset.is_bound and not filterset.is_valid():
             return HttpResponseBadRequest(

@@ -10,6 +10,7 @@ from customers.validators import (
     credit_code_check_char,
     mask_email,
     mask_phone,
+    mask_text,
     normalize_phone,
     validate_credit_code,
 )
@@ -60,6 +61,11 @@ def test_masking_keeps_head_and_tail():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("010-62345678") == "010-****5678"
     assert mask_email("zhang.wei@example.com") == "z***@example.com"
+
+
+def test_masking_free_text_hides_every_phone_and_email():
+    text = "★张伟 采购总监 13812345678 zw@a.com、李娜 010-62345678"
+    assert mask_text(text) == "★张伟 采购总监 138****5678 z***@a.com、李娜 010-****5678"
 
 
 def test_customer_numbers_count_per_day_and_never_repeat(users, make_customer):
