@@ -47,5 +47,5 @@ test: install-dev chromium lint
 
 # Refresh the translations after changing user-facing text.
 messages: install-dev
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import (
     DeleteView,
     DetailView,
@@ -358,7 +359,11 @@ class CustomerBulkView(RestrictedViewMixin, FormView):
                 tag=data["tag"],
                 add=data["action"] == "add_tag",
             )
-        messages.success(self.request, _("%(n)s customers updated.") % {"n": n})
+        messages.success(
+            self.request,
+            ngettext("%(n)s customer updated.", "%(n)s customers updated.", n)
+            % {"n": n},
+        )
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
