@@ -26,17 +26,18 @@ def test_real_credit_code_passes_checksum():
 
 
 @pytest.mark.parametrize(
-    "code, message",
+    "code, reason, message",
     [
-        ("91330100799655058", "18"),
-        ("91330100799655058C", "check digit"),
-        ("9133010079965505IB", "capital letters"),
+        ("91330100799655058", "length", "18"),
+        ("91330100799655058C", "checksum", "校验"),
+        ("9133010079965505IB", "chars", "大写字母"),
     ],
 )
-def test_bad_credit_codes_are_refused_with_a_reason(code, message):
+def test_bad_credit_codes_are_refused_with_a_reason(code, reason, message):
     with pytest.raises(ValidationError) as exc:
         validate_credit_code(code)
-    assert message in str(exc.value.messages[0])
+    assert exc.value.error_list[0].code == reason
+    assert message in str(exc.value.messages[0])  # in Chinese, the default
 
 
 @pytest.mark.parametrize(
