@@ -1,5 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Django 6.1's blank-choice label; Django's own zh_Hans catalog lacks it yet,
+# so our catalog carries the translation.
+gettext_noop("- Select an option -")
 
 
 class CrmConfig(AppConfig):

@@ -30,7 +30,11 @@ def display_value(value) -> str:
 
 
 def snapshot(obj: Model, fields, extra: dict | None = None) -> dict:
-    """{field name: (label, displayed value)} for the given model fields."""
+    """{field name: (label, displayed value)} for the given model fields.
+
+    `extra` values that are lists (tags, contacts) stay lists of displayed
+    items, so a diff can name just the items removed and added.
+    """
     data = {}
     for name in fields:
         field = obj._meta.get_field(name)
@@ -40,14 +44,24 @@ def snapshot(obj: Model, fields, extra: dict | None = None) -> dict:
             value = getattr(obj, name)
         data[name] = (str(field.verbose_name), display_value(value))
     for name, (label, value) in (extra or {}).items():
-        data[name] = (str(label), display_value(value))
+        if isinstance(value, list | tuple):
+            data[name] = (str(label), [display_value(v) for v in value])
+        else:
+            data[name] = (str(label), display_value(value))
     return data
 
 
 def diff(before: dict, after: dict) -> list[dict]:
+    """Changed fields as old → new; for lists, the items removed → added."""
     changes = []
     for name, (label, new) in after.items():
-        old = before.get(name, (label, ""))[1]
+        old = before.get(name, (label, [] if isinstance(new, list) else ""))[1]
+        if isinstance(new, list):
+            removed = [item for item in old if item not in new]
+            added = [item for item in new if item not in old]
+            old, new = display_value(removed), display_value(added)
+            if not (removed or added):
+                continue
         if old != new:
             changes.append({"field": name, "label": label, "old": old, "new": new})
     return changes

@@ -153,7 +153,10 @@ class BaseContactFormSet(forms.BaseInlineFormSet):
 
     def contact_data(self) -> list[ContactData]:
         return [
-            ContactData(**{k: f.cleaned_data[k] for k in ContactForm.Meta.fields})
+            ContactData(
+                **{k: f.cleaned_data[k] for k in ContactForm.Meta.fields},
+                id=f.instance.pk,
+            )
             for f in self.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]

@@ -46,12 +46,15 @@ class StaleEdit(Exception):
 
 @dataclass
 class ContactData:
+    """A contact as a form or import hands it over; `id` names an existing one."""
+
     name: str
     title: str = ""
     phone: str = ""
     email: str = ""
     is_primary: bool = False
     note: str = ""
+    id: int | None = None
 
 
 def _contacts_text(contacts) -> list[str]:
@@ -86,8 +89,22 @@ def _save_contacts(customer: Customer, contacts: list[ContactData]) -> None:
         contacts[0].is_primary = True
     if sum(c.is_primary for c in contacts) > 1:
         raise ValidationError(_("Mark only one contact as the primary contact."))
-    customer.contacts.all().delete()
-    Contact.objects.bulk_create(Contact(customer=customer, **vars(c)) for c in contacts)
+    # Update in place so contact ids stay stable for other open edit forms;
+    # primaries are cleared first so the one-primary constraint holds throughout.
+    existing = {c.pk: c for c in customer.contacts.all()}
+    keep = {c.id for c in contacts if c.id in existing}
+    customer.contacts.exclude(pk__in=keep).delete()
+    customer.contacts.filter(is_primary=True).update(is_primary=False)
+    fields = [f for f in vars(ContactData(name="")) if f != "id"]
+    for data in contacts:
+        values = {f: getattr(data, f) for f in fields}
+        if data.id in keep:
+            contact = existing[data.id]
+            for f, v in values.items():
+                setattr(contact, f, v)
+            contact.save()
+        else:
+            Contact.objects.create(customer=customer, **values)
 
 
 def _grant_owner(customer: Customer, user) -> None:
@@ -118,6 +135,15 @@ def customer_create(
         version=customer.version,
     )
     return customer
+
+
+def customer_check_version(*, customer: Customer, expected_version: int) -> None:
+    """Raise StaleEdit when `customer` (as in the database) moved past the version."""
+    current = Customer.objects.only("version").get(pk=customer.pk)
+    if current.version != expected_version:
+        current = Customer.objects.get(pk=customer.pk)
+        entries = history.entries_for(current).filter(version__gt=expected_version)
+        raise StaleEdit(current, list(entries))
 
 
 @transaction.atomic

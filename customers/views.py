@@ -188,15 +188,21 @@ class CustomerFormMixin:
         contacts = ContactFormSet(
             self.request.POST, instance=form.instance, prefix="contacts"
         )
-        if not contacts.is_valid():
-            return self.render_to_response(
-                self.get_context_data(form=form, contacts=contacts)
-            )
+        contacts_valid = contacts.is_valid()
         try:
+            # Staleness first: another save may also have changed the contacts
+            # this form refers to, and that is what the user needs to know.
+            self.check_version(form)
+            if not contacts_valid:
+                return self.render_to_response(
+                    self.get_context_data(form=form, contacts=contacts)
+                )
             self.object = self.save(form, contacts)
         except services.StaleEdit as stale:
             form.data = form.data.copy()
             form.data["version"] = stale.current.version
+            if not contacts_valid:
+                contacts = ContactFormSet(instance=stale.current, prefix="contacts")
             return self.render_to_response(
                 self.get_context_data(
                     form=form, contacts=contacts, stale_entries=stale.entries
@@ -209,6 +215,13 @@ class CustomerFormMixin:
             )
         messages.success(self.request, self.success_message % {"name": self.object})
         return HttpResponseRedirect(self.object.get_absolute_url())
+
+    def check_version(self, form):
+        if self.object is not None:
+            services.customer_check_version(
+                customer=self.object,
+                expected_version=form.cleaned_data["version"] or 0,
+            )
 
 
 class CustomerCreateView(CustomerFormMixin, RestrictedViewMixin, FormView):

@@ -172,3 +172,34 @@ def test_trash_restore_and_purge_are_audited(users, rep1_customer):
     assert not Customer.objects.filter(pk=rep1_customer.pk).exists()
     kinds = list(SecurityEvent.objects.order_by("id").values_list("kind", flat=True))
     assert kinds == ["delete", "restore", "delete", "purge"]
+
+
+def test_contacts_are_updated_in_place_and_primary_can_move(users, make_customer):
+    customer = make_customer(
+        users["rep1"],
+        contacts=[
+            services.ContactData(name="甲", is_primary=True),
+            services.ContactData(name="乙"),
+        ],
+    )
+    first, second = customer.contacts.order_by("id")
+    services.customer_update(
+        actor=users["rep1"],
+        customer=customer,
+        data={},
+        expected_version=customer.version,
+        contacts=[
+            services.ContactData(name="甲", title="总经理", id=first.pk),
+            services.ContactData(name="乙", is_primary=True, id=second.pk),
+            services.ContactData(name="丙"),
+        ],
+    )
+    rows = list(
+        customer.contacts.order_by("id").values_list("id", "name", "is_primary")
+    )
+    assert rows[:2] == [(first.pk, "甲", False), (second.pk, "乙", True)]
+    assert rows[2][1:] == ("丙", False)
+    entry = HistoryEntry.objects.get(action="update")
+    change = entry.changes[0]
+    assert change["field"] == "contacts"
+    assert "丙" in change["new"] and "总经理" in change["new"]

@@ -201,9 +201,6 @@ def test_rep_does_not_see_a_colleagues_customer(
 # one_primary_contact constraint) before the service can raise StaleEdit: the
 # warning never shows for a customer with contacts, and resubmitting repeats the
 # error. The contactless case shows the stale-edit page works otherwise.
-STALE_WITH_CONTACTS_BUG = (
-    "contacts formset rejects the stale contact ids before StaleEdit is raised"
-)
 
 
 @pytest.mark.parametrize(
@@ -212,7 +209,6 @@ STALE_WITH_CONTACTS_BUG = (
         pytest.param(
             True,
             id="with-contact",
-            marks=pytest.mark.xfail(strict=True, reason=STALE_WITH_CONTACTS_BUG),
         ),
         pytest.param(False, id="no-contact"),
     ],
