@@ -13,6 +13,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from .models import CustomField
+from .widgets import DateInput
 
 T = CustomField.Type
 
@@ -32,9 +33,7 @@ def form_field(cf: CustomField) -> forms.Field:
         case T.DECIMAL:
             return forms.DecimalField(max_digits=18, decimal_places=2, **common)
         case T.DATE:
-            return forms.DateField(
-                widget=forms.DateInput(attrs={"type": "date"}), **common
-            )
+            return forms.DateField(widget=DateInput(), **common)
         case T.CHOICE:
             return forms.ChoiceField(
                 choices=[("", BLANK_CHOICE_LABEL), *choices], **common
@@ -139,7 +138,7 @@ def filter_for(cf: CustomField) -> django_filters.Filter:
             field_class, extra = forms.IntegerField, {}
         case T.DATE:
             field_class = forms.DateField
-            extra = {"widget": forms.DateInput(attrs={"type": "date"})}
+            extra = {"widget": DateInput()}
         case _:
             field_class, extra = forms.CharField, {}
     flt = CustomFieldFilter(cf, **extra)

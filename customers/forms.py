@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
 from crm.models import CustomField
+from crm.widgets import DateInput
 
 from .models import Contact, Customer, Industry, Region, Tag
 from .services import ContactData, assignable_users
@@ -71,8 +72,8 @@ class CustomerForm(forms.ModelForm):
             "renewal_date",
         ]
         widgets = {
-            "first_cooperation_date": forms.DateInput(attrs={"type": "date"}),
-            "renewal_date": forms.DateInput(attrs={"type": "date"}),
+            "first_cooperation_date": DateInput(),
+            "renewal_date": DateInput(),
             "tags": forms.CheckboxSelectMultiple,
         }
         field_classes = {"owner": UserChoiceField, "success_manager": UserChoiceField}
@@ -178,7 +179,7 @@ class RenewalForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["renewal_date"]
-        widgets = {"renewal_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"renewal_date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -260,3 +260,13 @@ def test_renewal_form_for_the_success_manager(client, users, make_customer):
     customer.refresh_from_db()
     assert str(customer.renewal_date) == "2027-01-31"
     assert c.get(f"/customers/{customer.customer_no}/edit/").status_code == 403
+
+
+def test_date_inputs_carry_iso_values_in_every_language(client, users, make_customer):
+    import datetime
+
+    customer = make_customer(users["rep1"], renewal_date=datetime.date(2026, 12, 28))
+    html = client_for(client, users["rep1"]).get(
+        f"/customers/{customer.customer_no}/edit/"
+    )
+    assert 'type="date" name="renewal_date" value="2026-12-28"' in html.content.decode()
