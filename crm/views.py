@@ -81,7 +81,9 @@ class WorkbenchView(TemplateView):
                 (value, label, counts.get(value, 0))
                 for value, label in Customer.Status.choices
             ],
-            visible_count=visible.count(),
+            # Capped like the list: an exact count of a million rows is not worth it.
+            visible_count=visible[: settings.CRM_LIST_COUNT_CAP + 1].count(),
+            count_cap=settings.CRM_LIST_COUNT_CAP,
             renewal_window=settings.CRM_RENEWAL_WINDOW_DAYS,
             **kwargs,
         )

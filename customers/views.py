@@ -28,6 +28,7 @@ from django_filters.views import FilterView
 
 from crm import customfields, history, permissions
 from crm.models import CustomField, SecurityEvent
+from crm.pagination import CappedPaginator
 from crm.views import RestrictedViewMixin
 
 from . import services
@@ -54,6 +55,7 @@ def custom_columns():
 class CustomerListView(RestrictedViewMixin, FilterView):
     model = Customer
     filterset_class = CustomerFilterSet
+    paginator_class = CappedPaginator
     template_name = "customers/customer_list.html"
 
     def get_queryset(self):

@@ -270,3 +270,17 @@ def test_date_inputs_carry_iso_values_in_every_language(client, users, make_cust
         f"/customers/{customer.customer_no}/edit/"
     )
     assert 'type="date" name="renewal_date" value="2026-12-28"' in html.content.decode()
+
+
+def test_list_count_is_capped_for_huge_lists(client, users, make_customer, settings):
+    settings.CRM_LIST_COUNT_CAP = 3
+    for _ in range(5):
+        make_customer(users["rep1"])
+    response = client_for(client, users["rep1"]).get("/customers/?per_page=25")
+    assert response.context["paginator"].capped
+    assert len(response.context["object_list"]) == 4  # cap + 1 rows are reachable
+    assert "超过 3 个客户" in response.content.decode()
+    settings.CRM_LIST_COUNT_CAP = 10
+    response = client_for(client, users["rep1"]).get("/customers/")
+    assert not response.context["paginator"].capped
+    assert response.context["paginator"].count == 5

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CRM_LIST_COUNT_CAP rows, then says "N+".
+
+    COUNT(*) over a million visible rows costs more than rendering the page;
+    beyond the cap the user narrows the list with search and filters instead.
+    """
+
+    @cached_property
+    def cap(self) -> int:
+        return settings.CRM_LIST_COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
