@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
 from crm.models import CustomField
+from crm.widgets import use_fast_selects
 
 from .forms import UserChoiceField, industry_choices, region_choices
 from .models import Customer, Tag
@@ -78,6 +79,10 @@ class CustomerFilterSet(django_filters.FilterSet):
                 name = f"cf_{cf.key}"
                 self.filters[name] = customfields.filter_for(cf)
                 self.custom_filter_names.append(name)
+
+    @property
+    def form(self):
+        return use_fast_selects(super().form)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -1,5 +1,6 @@
 """Customer forms: they validate, and the views hand the result to services."""
 
+from functools import cache
 from itertools import groupby
 
 from django import forms
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
 from crm.models import CustomField
-from crm.widgets import DateInput
+from crm.widgets import DateInput, use_fast_selects
 
 from .models import Contact, Customer, Industry, Region, Tag
 from .services import ContactData, assignable_users
@@ -27,22 +28,34 @@ class UserChoiceField(forms.ModelChoiceField):
         return user_label(obj)
 
 
-def industry_choices(blank=True):
+@cache
+def _industry_groups() -> tuple:
+    """GB/T 4754 divisions grouped by section; reference data, read once."""
     rows = Industry.objects.order_by("section", "code")
-    return [("", BLANK_CHOICE_LABEL)] * blank + [
-        (f"{section} {name}", [(i.code, f"{i.code} {i.name}") for i in group])
+    return tuple(
+        (f"{section} {name}", tuple((i.code, f"{i.code} {i.name}") for i in group))
         for (section, name), group in groupby(
             rows, key=lambda i: (i.section, i.section_name)
         )
-    ]
+    )
+
+
+@cache
+def _region_groups() -> tuple:
+    """GB/T 2260 provinces grouped by area; reference data, read once."""
+    rows = sorted(Region.objects.all(), key=lambda r: (r.area, r.code))
+    return tuple(
+        (area, tuple((r.code, r.name) for r in group))
+        for area, group in groupby(rows, key=lambda r: r.area)
+    )
+
+
+def industry_choices(blank=True):
+    return [("", BLANK_CHOICE_LABEL)] * blank + list(_industry_groups())
 
 
 def region_choices(blank=True):
-    rows = sorted(Region.objects.all(), key=lambda r: (r.area, r.code))
-    return [("", BLANK_CHOICE_LABEL)] * blank + [
-        (area, [(r.code, r.name) for r in group])
-        for area, group in groupby(rows, key=lambda r: r.area)
-    ]
+    return [("", BLANK_CHOICE_LABEL)] * blank + list(_region_groups())
 
 
 class CustomerForm(forms.ModelForm):
@@ -99,6 +112,7 @@ class CustomerForm(forms.ModelForm):
         self.custom_field_names = customfields.add_form_fields(
             self, CustomField.Target.CUSTOMER, self.instance.custom
         )
+        use_fast_selects(self)
 
     def clean_credit_code(self):
         code = self.cleaned_data["credit_code"].strip().upper()
@@ -195,6 +209,7 @@ class ShareForm(forms.Form):
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = assignable_users().exclude(pk=customer.owner_id)
+        use_fast_selects(self)
 
 
 class BulkActionForm(forms.Form):
@@ -220,6 +235,7 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, customers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["selected"].queryset = customers
+        use_fast_selects(self)
 
     def clean(self):
         data = super().clean()
