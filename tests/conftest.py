@@ -81,3 +81,37 @@ def rep2_customer(users, make_customer) -> Customer:
 def client_for(client, user):
     client.force_login(user)
     return client
+
+
+def customer_form_data(customer: Customer | None = None, **changes) -> dict:
+    """What the customer form posts: `customer` as it stands (or a minimal new
+    customer without contacts), plus `changes`."""
+    contacts = list(customer.contacts.all()) if customer else []
+    data = {
+        "name": customer.name if customer else "新建测试有限公司",
+        "type": customer.type if customer else Customer.Type.ENTERPRISE,
+        "industry": (customer.industry_id or "") if customer else "",
+        "region": (customer.region_id or "") if customer else "",
+        "level": customer.level if customer else Customer.Level.C,
+        "status": customer.status if customer else Customer.Status.POTENTIAL,
+        "historical_amount": str(customer.historical_amount) if customer else "0",
+        "owner": customer.owner_id if customer else "",
+        "version": customer.version if customer else "",
+        "contacts-TOTAL_FORMS": str(len(contacts)),
+        "contacts-INITIAL_FORMS": str(len(contacts)),
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
+    }
+    for i, contact in enumerate(contacts):
+        data.update(
+            {
+                f"contacts-{i}-id": contact.pk,
+                f"contacts-{i}-name": contact.name,
+                f"contacts-{i}-title": contact.title,
+                f"contacts-{i}-phone": contact.phone,
+                f"contacts-{i}-email": contact.email,
+                f"contacts-{i}-is_primary": "on" if contact.is_primary else "",
+            }
+        )
+    data.update(changes)
+    return data

@@ -19,6 +19,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from customers import services
 from customers.models import Customer, CustomerUserObjectPermission, Tag
+from tests import conftest
 from tests.conftest import client_for
 
 ROLES = ("anon", "admin", "manager", "rep1", "rep2", "service", "success")
@@ -87,40 +88,8 @@ class Row:
 
 
 def customer_form_data(ctx: Ctx, **extra) -> dict:
-    customer = ctx.customer
-    data = {
-        "name": "矩阵测试有限公司",
-        "type": Customer.Type.ENTERPRISE,
-        "level": Customer.Level.B,
-        "status": Customer.Status.POTENTIAL,
-        "historical_amount": "0",
-        "owner": ctx.users["rep1"].pk,
-        "contacts-TOTAL_FORMS": "0",
-        "contacts-INITIAL_FORMS": "0",
-        "contacts-MIN_NUM_FORMS": "0",
-        "contacts-MAX_NUM_FORMS": "1000",
-    }
-    if customer is not None:
-        contacts = list(customer.contacts.all())
-        data.update(
-            {
-                "version": customer.version,
-                "contacts-TOTAL_FORMS": str(len(contacts)),
-                "contacts-INITIAL_FORMS": str(len(contacts)),
-            }
-        )
-        for i, contact in enumerate(contacts):
-            data.update(
-                {
-                    f"contacts-{i}-id": contact.pk,
-                    f"contacts-{i}-name": contact.name,
-                    f"contacts-{i}-phone": contact.phone,
-                    f"contacts-{i}-email": contact.email,
-                    f"contacts-{i}-is_primary": "on" if contact.is_primary else "",
-                }
-            )
-    data.update(extra)
-    return data
+    fields = {"name": "矩阵测试有限公司", "owner": ctx.users["rep1"].pk, **extra}
+    return conftest.customer_form_data(ctx.customer, **fields)
 
 
 def refreshed(ctx: Ctx) -> Customer | None:

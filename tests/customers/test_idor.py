@@ -10,39 +10,7 @@ from django.urls import reverse
 
 from customers.models import Customer, CustomerUserObjectPermission, Tag
 from tests.conftest import client_for
-
-
-def edit_form_data(customer: Customer, **changes) -> dict:
-    """What the edit form posts back unchanged, plus `changes`."""
-    contacts = list(customer.contacts.all())
-    data = {
-        "name": customer.name,
-        "type": customer.type,
-        "industry": customer.industry_id or "",
-        "region": customer.region_id or "",
-        "level": customer.level,
-        "status": customer.status,
-        "historical_amount": str(customer.historical_amount),
-        "owner": customer.owner_id,
-        "version": customer.version,
-        "contacts-TOTAL_FORMS": str(len(contacts)),
-        "contacts-INITIAL_FORMS": str(len(contacts)),
-        "contacts-MIN_NUM_FORMS": "0",
-        "contacts-MAX_NUM_FORMS": "1000",
-    }
-    for i, contact in enumerate(contacts):
-        data.update(
-            {
-                f"contacts-{i}-id": contact.pk,
-                f"contacts-{i}-name": contact.name,
-                f"contacts-{i}-title": contact.title,
-                f"contacts-{i}-phone": contact.phone,
-                f"contacts-{i}-email": contact.email,
-                f"contacts-{i}-is_primary": "on" if contact.is_primary else "",
-            }
-        )
-    data.update(changes)
-    return data
+from tests.conftest import customer_form_data as edit_form_data
 
 
 def list_shows(response, customer: Customer) -> bool:
