@@ -3,18 +3,11 @@ from io import StringIO
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from crm import roles
 from customers.models import Customer
 from customers.validators import normalize_phone, validate_credit_code
+from tests.conftest import ROLE_USERS
 
-EXPECTED_ROLES = {
-    "admin": roles.ADMIN,
-    "manager": roles.SALES_MANAGER,
-    "rep1": roles.SALES_REP,
-    "rep2": roles.SALES_REP,
-    "service": roles.SERVICE,
-    "success": roles.SUCCESS,
-}
+EXPECTED_ROLES = ROLE_USERS  # seed_demo makes the same users as the fixtures
 
 
 def seed(**options) -> str:
