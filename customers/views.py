@@ -5,13 +5,11 @@ import csv
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import (
     HttpResponseBadRequest,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from django.views.generic import (
     FormView,
     ListView,
     UpdateView,
+    View,
 )
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
@@ -408,7 +407,9 @@ class CustomerTrashView(RestrictedViewMixin, ListView):
         )
 
 
-class TrashedCustomerActionView(RestrictedViewMixin, SingleObjectMixin, FormView):
+class TrashedCustomerActionView(RestrictedViewMixin, SingleObjectMixin, View):
+    """POST-only action on a customer in the trash (restore or purge)."""
+
     model = Customer
     model_permission = "delete"
     slug_field = slug_url_kwarg = "customer_no"
@@ -419,11 +420,7 @@ class TrashedCustomerActionView(RestrictedViewMixin, SingleObjectMixin, FormView
         return Customer.objects.trash_for_user(self.request.user)
 
     def post(self, request, *args, **kwargs):
-        customer = get_object_or_404(
-            self.get_queryset(), customer_no=kwargs["customer_no"]
-        )
-        with transaction.atomic():
-            self.act(customer)
+        self.act(self.get_object())
         return HttpResponseRedirect(self.success_url)
 
 
