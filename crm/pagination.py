@@ -16,7 +16,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # No ORDER BY: sorting every visible row only to count them is the
+        # slowest part of a capped count on PostgreSQL.
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

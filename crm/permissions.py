@@ -35,19 +35,32 @@ def has_model_perm(user, model, action: str) -> bool:
 def object_perm_q(model, user, action: str) -> Q:
     """Rows the user holds `action` on as an object, directly or through a group.
 
-    `pk IN (subquery)` rather than correlated EXISTS: the database evaluates
-    each subquery once (a hashed subplan on PostgreSQL) instead of once per row.
+    `pk IN (subquery)` lets the database pick a semi-join: a nested loop for one
+    record, a hash for a list. Grants to whole groups are rare, and OR-ing
+    their subquery in would force a per-query hash of every grant the user
+    has, so it is only added when the user's groups hold any.
     """
     perm = codename(model, action)
     user_rows = get_user_obj_perms_model(model).objects.filter(
         user=user, permission__codename=perm
     )
-    group_rows = get_group_obj_perms_model(model).objects.filter(
-        group__user=user, permission__codename=perm
-    )
-    return Q(pk__in=user_rows.values("content_object_id")) | Q(
-        pk__in=group_rows.values("content_object_id")
-    )
+    q = Q(pk__in=user_rows.values("content_object_id"))
+    if _has_group_grants(user, model):
+        group_rows = get_group_obj_perms_model(model).objects.filter(
+            group__user=user, permission__codename=perm
+        )
+        q |= Q(pk__in=group_rows.values("content_object_id"))
+    return q
+
+
+def _has_group_grants(user, model) -> bool:
+    """Cached on the user object, i.e. for the request."""
+    cache = user.__dict__.setdefault("_crm_group_grants", {})
+    if model not in cache:
+        cache[model] = (
+            get_group_obj_perms_model(model).objects.filter(group__user=user).exists()
+        )
+    return cache[model]
 
 
 def restrict(queryset: QuerySet, user, action: str) -> QuerySet:

@@ -82,7 +82,9 @@ class WorkbenchView(TemplateView):
                 for value, label in Customer.Status.choices
             ],
             # Capped like the list: an exact count of a million rows is not worth it.
-            visible_count=visible[: settings.CRM_LIST_COUNT_CAP + 1].count(),
+            visible_count=visible.order_by()
+            .values("pk")[: settings.CRM_LIST_COUNT_CAP + 1]
+            .count(),
             count_cap=settings.CRM_LIST_COUNT_CAP,
             renewal_window=settings.CRM_RENEWAL_WINDOW_DAYS,
             **kwargs,

@@ -93,6 +93,9 @@ class Tag(models.Model):
         return reverse("customers:customer_list") + f"?tag={self.pk}"
 
 
+SEARCH_ID_LIMIT = 1000
+
+
 class CustomerQuerySet(models.QuerySet):
     def for_user(self, user, action: str = "view"):
         """The customers `user` may `action`; trashed ones are never included."""
@@ -116,23 +119,34 @@ class CustomerQuerySet(models.QuerySet):
     def search(self, text: str):
         """Name, customer ID, credit code, or a contact's name, phone or e-mail.
 
-        One `pk IN (… UNION …)`: each branch can use its own index (B-tree for
-        the IDs, trigram on PostgreSQL for the substrings), where one big OR
-        across tables would scan every customer.
+        The matches are one UNION whose branches each use their own index
+        (B-tree for the IDs, trigram on PostgreSQL for the substrings), where
+        one big OR across tables would scan every customer. A selective search
+        (the usual case) is resolved to its ids right away, so the list query
+        becomes a primary-key lookup; a broad one (more than SEARCH_ID_LIMIT
+        matches) is a plain OR, which lets the page walk the sort index.
         """
         text = (text or "").strip()
         if not text:
             return self
         code = text.upper()
-        own = Customer.objects.filter(
-            Q(name__icontains=text) | Q(customer_no=code) | Q(credit_code=code)
-        ).values("pk")
-        contacts = Contact.objects.filter(
-            Q(name__icontains=text)
-            | Q(phone__contains=text.replace(" ", ""))
-            | Q(email__icontains=text)
-        ).values("customer_id")
-        return self.filter(pk__in=own.union(contacts))
+        own = Q(name__icontains=text) | Q(customer_no=code) | Q(credit_code=code)
+        contacts = (
+            Contact.objects.order_by()
+            .filter(
+                Q(name__icontains=text)
+                | Q(phone__contains=text.replace(" ", ""))
+                | Q(email__icontains=text)
+            )
+            .values("customer_id")
+        )
+        matches = (
+            Customer.objects.order_by().filter(own).values("pk").union(contacts)
+        ).order_by()
+        ids = [row["pk"] for row in matches[: SEARCH_ID_LIMIT + 1]]
+        if len(ids) <= SEARCH_ID_LIMIT:
+            return self.filter(pk__in=ids)
+        return self.filter(own | Q(pk__in=contacts))
 
 
 class Customer(models.Model):

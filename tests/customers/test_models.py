@@ -134,3 +134,29 @@ def test_trashed_customers_are_invisible_everywhere(users, make_customer):
         assert not Customer.objects.for_user(user, "view").filter(pk=customer.pk)
     assert Customer.objects.trash_for_user(users["admin"]).filter(pk=customer.pk)
     assert not Customer.objects.trash_for_user(users["manager"]).exists()
+
+
+@pytest.mark.parametrize("limit", [1000, 1])
+def test_search_finds_the_same_rows_selective_or_broad(
+    users, make_customer, monkeypatch, limit
+):
+    """Both query shapes (resolved ids, or a plain OR for broad searches)."""
+    from customers import models
+    from customers.services import ContactData
+
+    monkeypatch.setattr(models, "SEARCH_ID_LIMIT", limit)
+    a = make_customer(users["rep1"], name="甲方科技有限公司")
+    b = make_customer(
+        users["rep1"],
+        name="乙方贸易有限公司",
+        contacts=[ContactData(name="王甲方", phone="13900001111")],
+    )
+    make_customer(users["rep1"], name="丙方实业")
+
+    def found(text):
+        return set(Customer.objects.search(text).values_list("pk", flat=True))
+
+    assert found("甲方") == {a.pk, b.pk}
+    assert found("有限公司") == {a.pk, b.pk}
+    assert found("0000 1111") == {b.pk}
+    assert found(a.customer_no.lower()) == {a.pk}
