@@ -83,10 +83,6 @@ def annotate_allowed(queryset: QuerySet, user, action: str, name: str) -> QueryS
     return queryset.annotate(**{name: flag})
 
 
-def allowed(user, obj, action: str) -> bool:
-    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
-
-
 def grant(user, obj, actions) -> None:
     for action in actions:
         assign_perm(codename(type(obj), action), user, obj)

@@ -28,7 +28,6 @@ class RestrictedViewMixin:
     """
 
     permission_action = "view"
-    visibility_action = "view"
     model_permission = None
 
     def dispatch(self, request, *args, **kwargs):
@@ -39,12 +38,12 @@ class RestrictedViewMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.model.objects.for_user(self.request.user, self.visibility_action)
+        return self.model.objects.for_user(self.request.user, "view")
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
         action = self.permission_action
-        if action != self.visibility_action and not (
+        if action != "view" and not (
             self.model.objects.for_user(self.request.user, action)
             .filter(pk=obj.pk)
             .exists()
