@@ -103,3 +103,35 @@ def test_default_language_is_simplified_chinese(client, users):
     html = client_for(client, users["rep1"]).get("/").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "工作台" in html
+
+
+def test_login_throttle_is_shared_through_redis(client, users, settings):
+    """With REDIS_URL, app servers share failure counts (the Redis on 6379)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "crm-test",
+        }
+    }
+    settings.LOGIN_FAILURE_LIMIT = 2
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": "rep2", "password": "wrong"})
+    assert cache.get("login-fail:u:rep2") == 2
+    assert redis.Redis.from_url(url).keys("crm-test:*login-fail:u:rep2")
+    response = client.post(
+        "/accounts/login/", {"username": "rep2", "password": "pw-12345-test"}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 200
+    cache.clear()
