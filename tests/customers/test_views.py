@@ -284,3 +284,26 @@ def test_list_count_is_capped_for_huge_lists(client, users, make_customer, setti
     response = client_for(client, users["rep1"]).get("/customers/")
     assert not response.context["paginator"].capped
     assert response.context["paginator"].count == 5
+
+
+def test_trash_pages_through_many_deleted_customers(client, users, make_customer):
+    for _ in range(51):
+        services.customer_delete(
+            actor=users["admin"], customer=make_customer(users["rep1"])
+        )
+    c = client_for(client, users["admin"])
+    first = c.get("/customers/trash/")
+    assert len(first.context["object_list"]) == 50
+    assert 'href="?page=2"' in first.content.decode()
+    assert len(c.get("/customers/trash/?page=2").context["object_list"]) == 1
+
+
+def test_list_pages_keep_the_filters(client, users, make_customer):
+    for _ in range(27):
+        make_customer(users["rep1"], level="A")
+    make_customer(users["rep1"], level="B")
+    c = client_for(client, users["rep1"])
+    first = c.get("/customers/", {"level": "A"}).content.decode()
+    assert 'href="?level=A&amp;page=2"' in first
+    second = c.get("/customers/", {"level": "A", "page": 2})
+    assert len(second.context["object_list"]) == 2
