@@ -74,7 +74,10 @@ class CustomerFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.custom_filter_names = []
-        for cf in customfields.fields_for(CustomField.Target.CUSTOMER):
+        # Kept for the list and the export, which show the same custom fields.
+        self.custom_fields = customfields.fields_for(CustomField.Target.CUSTOMER)
+        self.list_columns = [cf for cf in self.custom_fields if cf.show_in_list]
+        for cf in self.custom_fields:
             if cf.filterable:
                 name = f"cf_{cf.key}"
                 self.filters[name] = customfields.filter_for(cf)

@@ -43,14 +43,6 @@ from .models import Customer
 from .validators import mask_email, mask_phone, mask_text
 
 
-def custom_columns():
-    return [
-        cf
-        for cf in customfields.fields_for(CustomField.Target.CUSTOMER)
-        if cf.show_in_list
-    ]
-
-
 class CustomerListView(RestrictedViewMixin, FilterView):
     model = Customer
     filterset_class = CustomerFilterSet
@@ -78,7 +70,7 @@ class CustomerListView(RestrictedViewMixin, FilterView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         ctx = super().get_context_data(**kwargs)
-        columns = custom_columns()
+        columns = self.filterset.list_columns
         for customer in ctx["object_list"]:
             primary = customer.primary[0] if customer.primary else None
             customer.primary_contact = primary
@@ -481,7 +473,7 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
             query=request.GET.urlencode(),
         )
         writer = csv.writer(Echo())
-        columns = custom_columns()
+        columns = filterset.list_columns
         header = [*EXPORT_HEADERS, *[cf.label for cf in columns]]
 
         # get_FOO_display() rebuilds its lookup per call; translate each label once.
