@@ -80,6 +80,12 @@ def mask_email(value: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_contact(contact) -> None:
+    """Mask a contact's phone and e-mail in place, for display to view-only roles."""
+    contact.phone = mask_phone(contact.phone) if contact.phone else ""
+    contact.email = mask_email(contact.email)
+
+
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE_RE = re.compile(r"(?<![\w@.])\+?\d[\d -]{5,}\d(?![\w@])")
 

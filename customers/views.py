@@ -40,7 +40,7 @@ from .forms import (
     ShareForm,
 )
 from .models import Customer
-from .validators import mask_email, mask_phone, mask_text
+from .validators import mask_contact, mask_text
 
 
 class CustomerListView(RestrictedViewMixin, FilterView):
@@ -75,8 +75,7 @@ class CustomerListView(RestrictedViewMixin, FilterView):
             primary = customer.primary[0] if customer.primary else None
             customer.primary_contact = primary
             if primary is not None and not customer.can_change:
-                primary.phone = mask_phone(primary.phone)
-                primary.email = mask_email(primary.email)
+                mask_contact(primary)
             customer.custom_cells = [
                 customfields.display(cf, customer.custom.get(cf.key)) for cf in columns
             ]
@@ -128,8 +127,7 @@ class CustomerDetailView(RestrictedViewMixin, DetailView):
         entries = list(history.entries_for(customer)[:50])
         if not allowed["change"]:
             for contact in contacts:
-                contact.phone = mask_phone(contact.phone) if contact.phone else ""
-                contact.email = mask_email(contact.email)
+                mask_contact(contact)
             for entry in entries:
                 for change in entry.changes:
                     if change["field"] == "contacts":

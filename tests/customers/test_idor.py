@@ -395,3 +395,12 @@ def test_rep1_cannot_hand_own_customer_to_rep2_by_editing(client, users, rep1_cu
     assert Customer.objects.get(pk=rep1_customer.pk).owner == users["rep1"]
     client_for(client, users["rep2"])
     assert client.get(rep1_customer.get_absolute_url()).status_code == 404
+
+
+def test_masked_list_leaves_a_missing_phone_empty(client, users, make_customer):
+    from customers.services import ContactData
+
+    make_customer(users["rep1"], contacts=[ContactData(name="无电话", email="")])
+    client_for(client, users["service"])
+    listing = client.get(reverse("customers:customer_list")).content.decode()
+    assert "无电话" in listing and "****" not in listing
