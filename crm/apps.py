@@ -13,3 +13,8 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         from . import lookups  # noqa: F401  (registers the has_element lookup)
+        from .registry import NavItem, registry
+        from .roles import CORE_GRANTS
+
+        registry.add_nav(NavItem("crm:workbench", _("Workbench"), 10))
+        registry.add_role_grants("crm", CORE_GRANTS)

@@ -191,3 +191,50 @@ class SecurityEvent(models.Model):
         from django.urls import reverse
 
         return reverse("admin:crm_securityevent_change", args=[self.pk])
+
+
+class LoginFailureQuerySet(models.QuerySet):
+    def recent(self):
+        """Failures still inside the throttling window."""
+        since = timezone.now() - timezone.timedelta(
+            seconds=settings.LOGIN_FAILURE_WINDOW
+        )
+        return self.filter(at__gte=since)
+
+    def expired(self):
+        since = timezone.now() - timezone.timedelta(
+            seconds=settings.LOGIN_FAILURE_WINDOW
+        )
+        return self.filter(at__lt=since)
+
+
+class LoginFailure(models.Model):
+    """One failed log-in: the normalised name tried, the client address, when.
+
+    Kept in the database rather than a per-process cache so that every worker
+    and every app server counts the same failures; rows older than the window
+    are pruned as new failures arrive (see `crm.auth`).
+    """
+
+    username_key = models.CharField(max_length=150)
+    address = models.CharField(max_length=45)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = LoginFailureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("failed log-in")
+        verbose_name_plural = _("failed log-ins")
+        indexes = [
+            # Serves both rules: name per address, and address across names.
+            models.Index(
+                fields=["address", "username_key", "at"], name="loginfailure_key"
+            ),
+            models.Index(fields=["at"], name="loginfailure_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.username_key}@{self.address} {self.at:%Y-%m-%d %H:%M:%S}"
+
+    # No get_absolute_url: failures have no page; blocked attempts show up as
+    # SecurityEvents in the admin.

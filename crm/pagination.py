@@ -23,3 +23,13 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+def page_size(value: str | None) -> int:
+    """The page size a query string asks for if it is one we offer, else the first.
+
+    Compared as text, never through int(): `str.isdigit()` accepts "²" and
+    other digits int() rejects, and any other string simply means "default".
+    """
+    sizes = settings.CRM_PAGE_SIZES
+    return next((size for size in sizes if str(size) == value), sizes[0])

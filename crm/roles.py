@@ -1,9 +1,12 @@
-"""The five roles of DESIGN §4 as Django groups with their model-level permissions.
+"""The five roles of DESIGN §4 as Django groups, and how apps grant them permissions.
 
 A model-level permission held through a role means "on every record" (the
-"all" cells of the role table); record-by-record access comes from object
-permissions (owner grants and shares) instead. Admins edit the groups in the
-Django admin; `sync_roles` (run by a migration) only adds what is missing.
+"all" cells of the role table); record-by-record access comes from the
+record's own columns (owner, success manager) and shares instead. Each app
+lists its role grants in its registry entry and applies them in a migration
+with `grant_role_permissions`, which refuses a permission that does not exist.
+Code asks permissions, never group names; the names below are for display and
+for the migrations that create the groups.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -22,62 +25,48 @@ ROLE_LABELS = {
     SUCCESS: _("Customer success"),
 }
 
-# app_label.codename held on every record of the model.
-ROLE_PERMISSIONS = {
+# The core's own model-level grants (custom fields, the security log).
+CORE_GRANTS = {
     ADMIN: [
-        "customers.view_customer",
-        "customers.add_customer",
-        "customers.change_customer",
-        "customers.delete_customer",
-        "customers.reassign_customer",
-        "customers.export_customer",
-        "customers.renew_customer",
-        "customers.view_tag",
-        "customers.add_tag",
-        "customers.change_tag",
-        "customers.delete_tag",
         "crm.view_customfield",
         "crm.add_customfield",
         "crm.change_customfield",
         "crm.delete_customfield",
         "crm.view_securityevent",
     ],
-    SALES_MANAGER: [
-        "customers.view_customer",
-        "customers.add_customer",
-        "customers.change_customer",
-        "customers.reassign_customer",
-        "customers.renew_customer",
-        "customers.view_tag",
-    ],
-    SALES_REP: [
-        "customers.add_customer",
-        "customers.view_tag",
-    ],
-    SERVICE: [
-        "customers.view_customer",
-        "customers.view_tag",
-    ],
-    SUCCESS: [
-        "customers.view_tag",
-    ],
 }
 
-# Roles whose members may be given edit access to a single customer.
-EDITING_ROLES = {ADMIN, SALES_MANAGER, SALES_REP}
+
+class MissingPermission(LookupError):
+    """A role grant names a permission that does not exist."""
 
 
-def sync_roles(group_model, permission_model) -> None:
-    """Create missing role groups and give them their model-level permissions."""
-    for name, perms in ROLE_PERMISSIONS.items():
+def grant_role_permissions(apps, grants: dict[str, list[str]]) -> None:
+    """Create missing role groups and give them `grants` (a data migration's step).
+
+    Permissions are normally created after all migrations; the grants need
+    them now, so they are created first for every app. A grant naming a
+    permission that still does not exist is a bug in the migration: it fails
+    loudly instead of leaving a role without it on a fresh install.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for name, perms in grants.items():
         group, _created = group_model.objects.get_or_create(name=name)
         for dotted in perms:
             app_label, codename = dotted.split(".")
             perm = permission_model.objects.filter(
                 content_type__app_label=app_label, codename=codename
             ).first()
-            if perm is not None:
-                group.permissions.add(perm)
+            if perm is None:
+                raise MissingPermission(f"role {name}: no permission {dotted}")
+            group.permissions.add(perm)
 
 
 def role_names(user) -> list[str]:
@@ -91,7 +80,3 @@ def role_label(user) -> str:
     if user.is_superuser and ADMIN not in role_names(user):
         return str(ROLE_LABELS[ADMIN])
     return " / ".join(str(ROLE_LABELS.get(n, n)) for n in role_names(user))
-
-
-def can_be_given_edit(user) -> bool:
-    return user.is_superuser or bool(EDITING_ROLES & set(role_names(user)))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .registry import registry
 
 crm_patterns = (
     [path("", views.WorkbenchView.as_view(), name="workbench")],
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("customers/", include("customers.urls")),
+    # Each app's pages, as registered in its AppConfig.ready().
+    *[path(prefix, include(module)) for prefix, module in registry.urls],
     path("admin/", admin.site.urls),
 ]

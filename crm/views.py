@@ -1,20 +1,17 @@
 """Shared view machinery: the one permission mixin, the workbench, login."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from . import history, permissions
-from .models import SecurityEvent
+from . import history, permissions, privacy
+from .auth import ThrottledAuthenticationForm
+from .registry import registry
 
 
 class RestrictedViewMixin:
@@ -25,6 +22,10 @@ class RestrictedViewMixin:
     a record the user may not see is a 404 exactly like a missing one.
     `model_permission` names an action the user's role must grant on every row
     of the model (create, export, the trash); without it the view is a 403.
+
+    Forms get every related-object field restricted to the rows the user may
+    see (NetBox's `restrict_form_fields`), and `save_restricted()` re-checks
+    the saved record against the restricted queryset inside the transaction.
     """
 
     permission_action = "view"
@@ -51,79 +52,63 @@ class RestrictedViewMixin:
             raise PermissionDenied
         return obj
 
+    def get_form(self, form_class=None):
+        return restrict_form_fields(super().get_form(form_class), self.request.user)
+
+    def save_restricted(self, save):
+        """Run `save()` (a service call) and keep its result only if the user may
+        still see the record it returns; otherwise roll it back (403)."""
+        with transaction.atomic():
+            obj = save()
+            visible = self.model.objects.for_user(self.request.user, "view")
+            if not visible.filter(pk=obj.pk).exists():
+                raise PermissionDenied
+        return obj
+
+
+class StaleEditMixin:
+    """A save refused as stale shows what changed meanwhile, in the reader's
+    language and masked as the reader's access requires; the form keeps the
+    user's input and moves to the current version."""
+
+    def stale_response(self, form, stale, **context):
+        form.data = form.data.copy()
+        form.data["version"] = stale.current.version
+        visible = privacy.may_see_contact_details(
+            self.model.objects.all(), self.request.user, stale.current.pk
+        )
+        entries = history.present(
+            stale.entries, self.model, mask=None if visible else privacy.mask_text
+        )
+        return self.render_to_response(
+            self.get_context_data(form=form, stale_entries=entries, **context)
+        )
+
+
+def restrict_form_fields(form, user):
+    """Limit every model-choice field of `form` whose model has `for_user()` to
+    the rows `user` may see, so no form accepts a forged id of a hidden record."""
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and hasattr(queryset, "for_user"):
+            field.queryset = queryset & queryset.model.objects.for_user(user, "view")
+    return form
+
 
 class WorkbenchView(TemplateView):
-    """`/`: the user's agenda; each module adds its part."""
+    """`/`: the panels each module registered, in order, for this user."""
 
     template_name = "crm/workbench.html"
 
     def get_context_data(self, **kwargs):
-        from customers.models import Customer
-
-        user = self.request.user
-        visible = Customer.objects.for_user(user, "view")
-        mine = visible.filter(owner=user)
-        today = timezone.localdate()
-        window = today + timezone.timedelta(days=settings.CRM_RENEWAL_WINDOW_DAYS)
-        counts = dict(mine.values_list("status").annotate(n=Count("id")).order_by())
-        return super().get_context_data(
-            recent=mine.select_related("region", "industry").order_by(
-                "-updated_at", "-id"
-            )[:8],
-            renewals=visible.filter(
-                Q(owner=user) | Q(success_manager=user),
-                renewal_date__range=(today, window),
-            )
-            .select_related("owner")
-            .order_by("renewal_date", "id")[:10],
-            status_counts=[
-                (value, label, counts.get(value, 0))
-                for value, label in Customer.Status.choices
-            ],
-            # Capped like the list: an exact count of a million rows is not worth it.
-            visible_count=visible.order_by()
-            .values("pk")[: settings.CRM_LIST_COUNT_CAP + 1]
-            .count(),
-            count_cap=settings.CRM_LIST_COUNT_CAP,
-            renewal_window=settings.CRM_RENEWAL_WINDOW_DAYS,
-            **kwargs,
-        )
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Refuses further attempts after too many failures for a name or address."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed log-ins. Try again in %(minutes)s minutes."),
-    }
-
-    def _keys(self):
-        username = (self.data.get("username") or "").strip().lower()
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        return [f"login-fail:u:{username}", f"login-fail:a:{address}"]
-
-    def clean(self):
-        limit = settings.LOGIN_FAILURE_LIMIT
-        if any((cache.get(k) or 0) >= limit for k in self._keys()):
-            history.audit(
-                None,
-                SecurityEvent.Kind.LOGIN_BLOCKED,
-                self.data.get("username", "")[:150],
-                address=self.request.META.get("REMOTE_ADDR", ""),
-            )
-            raise ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": settings.LOGIN_FAILURE_WINDOW // 60},
-            )
-        try:
-            return super().clean()
-        except ValidationError:
-            for key in self._keys():
-                cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW)
-                cache.incr(key)
-            raise
+        panels = []
+        for panel in registry.panels:
+            data = panel.context(self.request)
+            if data is not None:
+                panels.append(
+                    {"name": panel.name, "template": panel.template, "data": data}
+                )
+        return super().get_context_data(panels=panels, **kwargs)
 
 
 @method_decorator(login_not_required, name="dispatch")

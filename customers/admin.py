@@ -1,16 +1,32 @@
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 
 from .models import Contact, Customer, Tag
 
 
-class ContactInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """View only: records are written through the services (grants, history,
+    trash, audit), which the admin would bypass. No object-permission pages
+    either: sharing is `customer_share`, which is audited."""
+
+    actions = None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContactInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Contact
     extra = 0
 
 
 @admin.register(Customer)
-class CustomerAdmin(GuardedModelAdmin):
+class CustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["customer_no", "name", "owner", "status", "level", "updated_at"]
     list_filter = ["status", "level", "type"]
     search_fields = ["customer_no", "name", "credit_code"]

@@ -1,7 +1,70 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The model-level grants of DESIGN §4's customer column, applied by the
+# migration customers/0004 (a test checks the roles hold exactly these).
+ROLE_GRANTS = {
+    "管理员": [
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.delete_customer",
+        "customers.reassign_customer",
+        "customers.export_customer",
+        "customers.renew_customer",
+        "customers.view_tag",
+        "customers.add_tag",
+        "customers.change_tag",
+        "customers.delete_tag",
+    ],
+    "销售经理": [
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.reassign_customer",
+        "customers.renew_customer",
+        "customers.view_tag",
+    ],
+    "销售专员": ["customers.add_customer", "customers.view_tag"],
+    "客服": ["customers.view_customer", "customers.view_tag"],
+    "客户成功": ["customers.manage_success_customer", "customers.view_tag"],
+}
+
 
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        from crm import permissions
+        from crm.registry import NavItem, Panel, registry
+
+        from . import panels
+        from .models import Customer
+
+        registry.add_urls("customers/", "customers.urls")
+        registry.add_nav(NavItem("customers:customer_list", _("Customers"), 20))
+        registry.add_nav(
+            NavItem(
+                "customers:customer_trash",
+                _("Trash"),
+                90,
+                visible=lambda user: permissions.has_model_perm(
+                    user, Customer, "delete"
+                ),
+            )
+        )
+        registry.add_panel(
+            Panel(
+                "customers.mine", "customers/panels/mine.html", panels.my_customers, 10
+            )
+        )
+        registry.add_panel(
+            Panel(
+                "customers.renewals",
+                "customers/panels/renewals.html",
+                panels.renewals,
+                20,
+            )
+        )
+        registry.add_role_grants("customers", ROLE_GRANTS)

@@ -7,19 +7,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
-from crm.models import CustomField
 from crm.widgets import use_fast_selects
 
 from .forms import UserChoiceField, industry_choices, region_choices
 from .models import Customer, Tag
-from .services import assignable_users
+from .selectors import assignable_users
 
 
 class UserFilter(django_filters.ModelChoiceFilter):
     field_class = UserChoiceField
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(
+    customfields.CustomFieldsFilterSetMixin, django_filters.FilterSet
+):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -71,24 +72,12 @@ class CustomerFilterSet(django_filters.FilterSet):
         model = Customer
         fields = []
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.custom_filter_names = []
-        # Kept for the list and the export, which show the same custom fields.
-        self.custom_fields = customfields.fields_for(CustomField.Target.CUSTOMER)
-        self.list_columns = [cf for cf in self.custom_fields if cf.show_in_list]
-        for cf in self.custom_fields:
-            if cf.filterable:
-                name = f"cf_{cf.key}"
-                self.filters[name] = customfields.filter_for(cf)
-                self.custom_filter_names.append(name)
-
     @property
     def form(self):
         return use_fast_selects(super().form)
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        return queryset.search(value, user=getattr(self.request, "user", None))
 
     @property
     def qs(self):

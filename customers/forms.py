@@ -10,11 +10,11 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
-from crm.models import CustomField
 from crm.widgets import DateInput, use_fast_selects
 
+from . import selectors
 from .models import Contact, Customer, Industry, Region, Tag
-from .services import ContactData, assignable_users
+from .services import ContactData
 from .validators import normalize_phone
 
 
@@ -58,7 +58,7 @@ def region_choices(blank=True):
     return [("", BLANK_CHOICE_LABEL)] * blank + list(_region_groups())
 
 
-class CustomerForm(forms.ModelForm):
+class CustomerForm(customfields.CustomFieldsFormMixin, forms.ModelForm):
     """Create/edit a customer; `version` carries the version the edit started from."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -96,9 +96,15 @@ class CustomerForm(forms.ModelForm):
         self.fields["industry"].choices = industry_choices()
         self.fields["region"].choices = region_choices()
         self.fields["tags"].queryset = Tag.objects.all()
-        users = assignable_users()
-        self.fields["owner"].queryset = users
-        self.fields["success_manager"].queryset = users
+        # The role rules of the services, offered as the choices; the current
+        # holder stays choosable so an old record can still be saved.
+        current = get_user_model().objects.filter(
+            pk__in=[self.instance.owner_id, self.instance.success_manager_id]
+        )
+        self.fields["owner"].queryset = selectors.owner_candidates() | current
+        self.fields["success_manager"].queryset = (
+            selectors.success_manager_candidates() | current
+        )
         if not can_reassign:
             # Only roles that may reassign choose an owner; others own what they create.
             self.fields["owner"].queryset = get_user_model().objects.filter(
@@ -109,9 +115,6 @@ class CustomerForm(forms.ModelForm):
             self.initial.setdefault("owner", user.pk)
         else:
             self.initial["version"] = self.instance.version
-        self.custom_field_names = customfields.add_form_fields(
-            self, CustomField.Target.CUSTOMER, self.instance.custom
-        )
         use_fast_selects(self)
 
     def clean_credit_code(self):
@@ -136,9 +139,7 @@ class CustomerForm(forms.ModelForm):
             for name in self.Meta.fields
             if name != "tags" and name in self.cleaned_data
         }
-        data["custom"] = customfields.cleaned_values(
-            self, CustomField.Target.CUSTOMER, self.instance.custom
-        )
+        data["custom"] = self.cleaned_custom()
         return data
 
 
@@ -203,12 +204,14 @@ class RenewalForm(forms.ModelForm):
 class ShareForm(forms.Form):
     LEVELS = [("view", _("View")), ("change", _("View and edit"))]
 
-    user = UserChoiceField(label=_("Colleague"), queryset=assignable_users())
+    user = UserChoiceField(label=_("Colleague"), queryset=selectors.assignable_users())
     level = forms.ChoiceField(label=_("Access"), choices=LEVELS, initial="view")
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = assignable_users().exclude(pk=customer.owner_id)
+        self.fields["user"].queryset = selectors.assignable_users().exclude(
+            pk=customer.owner_id
+        )
         use_fast_selects(self)
 
 
@@ -226,7 +229,9 @@ class BulkActionForm(forms.Form):
         error_messages={"required": _("Select at least one customer.")},
     )
     owner = UserChoiceField(
-        label=_("New owner"), queryset=assignable_users(), required=False
+        label=_("New owner"),
+        queryset=selectors.owner_candidates(),
+        required=False,
     )
     tag = forms.ModelChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False

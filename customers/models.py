@@ -1,6 +1,7 @@
 """Customers (客户基本信息表): customers, contacts, tags and reference data."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -8,10 +9,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from crm import permissions
-from crm.models import NumberSequence
+from crm import privacy
+from crm.features import (
+    CustomFieldsModel,
+    NumberedModel,
+    SoftDeleteModel,
+    TrackedModel,
+    VersionedModel,
+)
+from crm.models import CustomField
+from crm.querysets import RestrictedQuerySet, SoftDeleteQuerySet
 
-from .validators import validate_credit_code
+from .validators import normalize_phone, validate_credit_code
 
 
 class Industry(models.Model):
@@ -96,16 +105,15 @@ class Tag(models.Model):
 SEARCH_ID_LIMIT = 1000
 
 
-class CustomerQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = "view"):
-        """The customers `user` may `action`; trashed ones are never included."""
-        return permissions.restrict(self.filter(deleted_at__isnull=True), user, action)
+class CustomerQuerySet(SoftDeleteQuerySet):
+    """Owners and success managers reach their customers through the row's own
+    columns (index-backed); colleagues through shares (object grants)."""
 
-    def trash_for_user(self, user):
-        """Trashed customers, for those who may delete (restore, purge)."""
-        return permissions.restrict(
-            self.filter(deleted_at__isnull=False), user, "delete"
-        )
+    holder_actions = {"owner": ("view", "change"), "success_manager": ("view", "renew")}
+    object_grants = True
+
+    def owned_by(self, user):
+        return self.alive().filter(owner=user)
 
     def with_list_data(self):
         """What the list page shows, in a bounded number of queries."""
@@ -116,7 +124,7 @@ class CustomerQuerySet(models.QuerySet):
             "tags", models.Prefetch("contacts", queryset=primary, to_attr="primary")
         )
 
-    def search(self, text: str):
+    def search(self, text: str, user=None):
         """Name, customer ID, credit code, or a contact's name, phone or e-mail.
 
         The matches are one UNION whose branches each use their own index
@@ -125,19 +133,31 @@ class CustomerQuerySet(models.QuerySet):
         (the usual case) is resolved to its ids right away, so the list query
         becomes a primary-key lookup; a broad one (more than SEARCH_ID_LIMIT
         matches) is a plain OR, which lets the page walk the sort index.
+
+        Phones and e-mails match as substrings only on customers whose contact
+        details `user` may see: elsewhere a search revealing a masked number
+        digit by digit must find nothing, so only the whole value matches
+        (customer service still finds a caller by the full number).
         """
         text = (text or "").strip()
         if not text:
             return self
         code = text.upper()
         own = Q(name__icontains=text) | Q(customer_no=code) | Q(credit_code=code)
+        substring = Q(phone__contains=text.replace(" ", "")) | Q(email__icontains=text)
+        reveal = None
+        if user is not None:
+            reveal = privacy.contact_details_q(Customer.objects.all(), user)
+        if reveal is not None:
+            revealed = Customer.objects.order_by().filter(reveal).values("pk")
+            substring = (
+                Q(phone=exact_phone(text))
+                | Q(email__iexact=text)
+                | (substring & Q(customer__in=revealed))
+            )
         contacts = (
             Contact.objects.order_by()
-            .filter(
-                Q(name__icontains=text)
-                | Q(phone__contains=text.replace(" ", ""))
-                | Q(email__icontains=text)
-            )
+            .filter(Q(name__icontains=text) | substring)
             .values("customer_id")
         )
         matches = (
@@ -149,8 +169,46 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(own | Q(pk__in=contacts))
 
 
-class Customer(models.Model):
+def exact_phone(text: str) -> str:
+    """A typed phone number in the form contacts store it, for an exact match."""
+    try:
+        return normalize_phone(text) or text
+    except ValidationError:
+        return text.replace(" ", "")
+
+
+class Customer(
+    NumberedModel,
+    VersionedModel,
+    SoftDeleteModel,
+    CustomFieldsModel,
+    TrackedModel,
+):
     """One customer company; every follow-up, opportunity and ticket hangs off it."""
+
+    number_prefix = "C"
+    number_field = "customer_no"
+    custom_field_target = CustomField.Target.CUSTOMER
+    tracked_fields = (
+        "name",
+        "credit_code",
+        "type",
+        "industry",
+        "size",
+        "region",
+        "city",
+        "address",
+        "level",
+        "status",
+        "first_cooperation_date",
+        "historical_amount",
+        "products",
+        "owner",
+        "success_manager",
+        "renewal_date",
+    )
+    tracked_m2m = ("tags",)
+    private_history_fields = ("contacts",)
 
     class Type(models.TextChoices):
         ENTERPRISE = "enterprise", _("Enterprise")
@@ -245,22 +303,11 @@ class Customer(models.Model):
         related_name="managed_customers",
     )
     renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
-    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created at"), db_index=True)
     updated_at = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
         null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    version = models.PositiveIntegerField(default=1)
-    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
@@ -275,6 +322,10 @@ class Customer(models.Model):
             ("reassign_customer", _("Can reassign the owner of any customer")),
             ("export_customer", _("Can export customers")),
             ("renew_customer", _("Can edit the renewal date of a customer")),
+            (
+                "manage_success_customer",
+                _("Can be the customer success manager of customers"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -291,7 +342,11 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["owner", "-updated_at"]),
+            # Visibility rides these: a rep's list walks its own rows in the
+            # list's default order, and the workbench counts from them.
+            models.Index(fields=["owner", "-updated_at", "-id"]),
+            models.Index(fields=["success_manager", "-updated_at", "-id"]),
+            models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["level", "-updated_at"]),
             models.Index(fields=["industry", "-updated_at"]),
@@ -305,22 +360,15 @@ class Customer(models.Model):
     def __str__(self):
         return f"{self.name}（{self.customer_no}）"
 
-    def save(self, *args, **kwargs):
-        from django.utils import timezone
-
-        if self.created_at is None:
-            self.created_at = timezone.now()
-        if not self.customer_no:
-            day = timezone.localtime(self.created_at).date()
-            self.customer_no = NumberSequence.next_code("C", day)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("customers:customer_detail", args=[self.customer_no])
 
-    @property
-    def area(self) -> str:
-        return self.region.area if self.region_id else ""
+    def history_extra(self) -> dict:
+        return {"contacts": contact_lines(self.contacts.all())}
+
+    @classmethod
+    def history_label(cls, name: str):
+        return _("contacts") if name == "contacts" else None
 
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):
@@ -347,10 +395,29 @@ class CustomerGroupObjectPermission(GroupObjectPermissionBase):
         return self.content_object.get_absolute_url()
 
 
-class ContactQuerySet(models.QuerySet):
-    def for_user(self, user, action: str = "view"):
-        """Contacts follow their customer's visibility."""
-        return self.filter(customer__in=Customer.objects.for_user(user, action))
+def contact_lines(contacts) -> list[str]:
+    """Each contact as one line of text, as the customer's history keeps them."""
+    return [
+        " ".join(
+            part
+            for part in (
+                ("★" if c.is_primary else "") + c.name,
+                c.title,
+                c.phone,
+                c.email,
+                c.note,
+            )
+            if part
+        )
+        for c in contacts
+    ]
+
+
+class ContactQuerySet(RestrictedQuerySet):
+    """Contacts follow their customer's visibility."""
+
+    parent_field = "customer"
+    parent_actions = {"view": "view", "change": "change"}
 
 
 class Contact(models.Model):

@@ -1,47 +1,22 @@
-"""Multi-step writes on customers; every one is atomic and leaves history."""
+"""Multi-step writes on customers; every one is atomic and leaves history.
+
+Who may hold a customer follows the role rules on every path (create, edit,
+reassign, share): an owner or a colleague with edit access must be a user
+whose role may create customers, a success manager one whose role may look
+after them. Every change of who holds or shares a customer is audited.
+"""
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import history, permissions, roles
-from crm.customfields import display, fields_for
-from crm.models import CustomField, HistoryEntry, SecurityEvent
+from crm import history, permissions
+from crm import services as record_services
+from crm.models import HistoryEntry, SecurityEvent
 
 from .models import Contact, Customer, Tag
-
-OWNER_ACTIONS = ("view", "change")
-TRACKED_FIELDS = (
-    "name",
-    "credit_code",
-    "type",
-    "industry",
-    "size",
-    "region",
-    "city",
-    "address",
-    "level",
-    "status",
-    "first_cooperation_date",
-    "historical_amount",
-    "products",
-    "owner",
-    "success_manager",
-    "renewal_date",
-)
-
-
-class StaleEdit(Exception):
-    """The record changed since the editor loaded it; nothing was saved."""
-
-    def __init__(self, current: Customer, entries):
-        self.current = current
-        self.entries = entries
-        super().__init__(current.customer_no)
 
 
 @dataclass
@@ -55,33 +30,6 @@ class ContactData:
     is_primary: bool = False
     note: str = ""
     id: int | None = None
-
-
-def _contacts_text(contacts) -> list[str]:
-    return [
-        " ".join(
-            p
-            for p in (
-                ("★" if c.is_primary else "") + c.name,
-                c.title,
-                c.phone,
-                c.email,
-                c.note,
-            )
-            if p
-        )
-        for c in contacts
-    ]
-
-
-def customer_snapshot(customer: Customer) -> dict:
-    extra = {
-        "tags": (_("tags"), sorted(t.name for t in customer.tags.all())),
-        "contacts": (_("contacts"), _contacts_text(customer.contacts.all())),
-    }
-    for cf in fields_for(CustomField.Target.CUSTOMER):
-        extra[f"cf_{cf.key}"] = (cf.label, display(cf, customer.custom.get(cf.key)))
-    return history.snapshot(customer, TRACKED_FIELDS, extra)
 
 
 def _save_contacts(customer: Customer, contacts: list[ContactData]) -> None:
@@ -107,12 +55,54 @@ def _save_contacts(customer: Customer, contacts: list[ContactData]) -> None:
             Contact.objects.create(customer=customer, **values)
 
 
-def _grant_owner(customer: Customer, user) -> None:
-    permissions.grant(user, customer, OWNER_ACTIONS)
+def _check_holders(customer: Customer, old_owner_id=None, old_manager_id=None):
+    """The owner may edit customers and the success manager look after them.
+
+    Checked when either changes, so legacy rows stay editable."""
+    errors = {}
+    if customer.owner_id != old_owner_id and not permissions.may_be_given(
+        customer.owner, Customer, "add"
+    ):
+        errors["owner"] = _(
+            "%(user)s's role cannot own customers; choose a sales colleague."
+        ) % {"user": _name(customer.owner)}
+    manager = customer.success_manager
+    if (
+        manager is not None
+        and customer.success_manager_id != old_manager_id
+        and not permissions.may_be_given(manager, Customer, "manage_success")
+    ):
+        errors["success_manager"] = _(
+            "%(user)s's role does not look after customers; choose a customer "
+            "success colleague."
+        ) % {"user": _name(manager)}
+    if errors:
+        raise ValidationError(errors)
 
 
-def _grant_success_manager(customer: Customer, user) -> None:
-    permissions.grant(user, customer, ("view", "renew"))
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def _audit_holders(actor, customer: Customer, old_owner, old_manager) -> None:
+    """Security events for who gained and lost access with the holder columns."""
+    no = customer.customer_no
+    changes = [
+        ("owner", old_owner, customer.owner),
+        ("success_manager", old_manager, customer.success_manager),
+    ]
+    for role, old, new in changes:
+        if getattr(old, "pk", None) == getattr(new, "pk", None):
+            continue
+        if old is not None:
+            history.audit(
+                actor, SecurityEvent.Kind.REVOKE, f"{no} → {old}", detail=role
+            )
+        if new is not None:
+            history.audit(actor, SecurityEvent.Kind.GRANT, f"{no} → {new}", detail=role)
+            # A share of the new holder is redundant now, and must not outlive
+            # the holding (a reassigned owner keeps no access through it).
+            permissions.revoke(new, customer, ("view", "change"))
 
 
 @transaction.atomic
@@ -120,30 +110,19 @@ def customer_create(
     *, actor, data: dict, tags=(), contacts: list[ContactData] = ()
 ) -> Customer:
     customer = Customer(**data, created_by=actor)
+    _check_holders(customer)
     customer.full_clean(exclude=["customer_no", "created_at"])
-    customer.save()
-    customer.tags.set(tags)
-    _save_contacts(customer, list(contacts))
-    _grant_owner(customer, customer.owner)
-    if customer.success_manager_id:
-        _grant_success_manager(customer, customer.success_manager)
-    history.record(
-        customer,
-        actor,
-        HistoryEntry.Action.CREATE,
-        history.diff({}, customer_snapshot(customer)),
-        version=customer.version,
-    )
+    with history.tracked(customer, actor, HistoryEntry.Action.CREATE):
+        customer.save()
+        customer.tags.set(tags)
+        _save_contacts(customer, list(contacts))
+    _audit_holders(actor, customer, None, None)
     return customer
 
 
 def customer_check_version(*, customer: Customer, expected_version: int) -> None:
     """Raise StaleEdit when `customer` (as in the database) moved past the version."""
-    current = Customer.objects.only("version").get(pk=customer.pk)
-    if current.version != expected_version:
-        current = Customer.objects.get(pk=customer.pk)
-        entries = history.entries_for(current).filter(version__gt=expected_version)
-        raise StaleEdit(current, list(entries))
+    customer.check_version(expected_version)
 
 
 @transaction.atomic
@@ -157,41 +136,21 @@ def customer_update(
     contacts: list[ContactData] | None = None,
 ) -> Customer:
     """Apply `data` if nobody saved the customer since `expected_version`."""
-    current = Customer.objects.select_for_update().get(pk=customer.pk)
-    if current.version != expected_version:
-        raise StaleEdit(
-            current,
-            list(history.entries_for(current).filter(version__gt=expected_version)),
-        )
-    before = customer_snapshot(current)
+    current = Customer.lock_version(customer.pk, expected_version)
     old_owner, old_manager = current.owner, current.success_manager
-    for field, value in data.items():
-        setattr(current, field, value)
-    current.full_clean(exclude=["customer_no", "created_at"])
-    current.version += 1
-    current.save()
-    if tags is not None:
-        current.tags.set(tags)
-    if contacts is not None:
-        _save_contacts(current, list(contacts))
-    _move_grants(current, old_owner, old_manager)
-    changes = history.diff(before, customer_snapshot(current))
-    if changes:
-        history.record(
-            current, actor, HistoryEntry.Action.UPDATE, changes, current.version
-        )
+    with history.tracked(current, actor):
+        for field, value in data.items():
+            setattr(current, field, value)
+        _check_holders(current, old_owner.pk, getattr(old_manager, "pk", None))
+        current.full_clean(exclude=["customer_no", "created_at"])
+        current.version += 1
+        current.save()
+        if tags is not None:
+            current.tags.set(tags)
+        if contacts is not None:
+            _save_contacts(current, list(contacts))
+    _audit_holders(actor, current, old_owner, old_manager)
     return current
-
-
-def _move_grants(customer: Customer, old_owner, old_manager) -> None:
-    if customer.owner_id != old_owner.pk:
-        permissions.revoke(old_owner, customer, OWNER_ACTIONS)
-        _grant_owner(customer, customer.owner)
-    if customer.success_manager_id != getattr(old_manager, "pk", None):
-        if old_manager is not None:
-            permissions.revoke(old_manager, customer, ("view", "renew"))
-        if customer.success_manager_id:
-            _grant_success_manager(customer, customer.success_manager)
 
 
 @transaction.atomic
@@ -211,29 +170,29 @@ def customers_reassign(*, actor, customers, owner) -> int:
     """Give every customer in `customers` (already restricted) a new owner."""
     if not permissions.has_model_perm(actor, Customer, "reassign"):
         raise PermissionDenied
+    if not permissions.may_be_given(owner, Customer, "add"):
+        raise ValidationError(
+            _("%(user)s's role cannot own customers; choose a sales colleague.")
+            % {"user": _name(owner)}
+        )
     changed = 0
-    for customer in customers.select_for_update().select_related("owner"):
+    for customer in customers.select_for_update().select_related(
+        "owner", "success_manager"
+    ):
         if customer.owner_id == owner.pk:
             continue
         old_owner = customer.owner
         customer.owner = owner
         customer.version += 1
         customer.save(update_fields=["owner", "version", "updated_at"])
-        _move_grants(customer, old_owner, customer.success_manager)
         history.record(
             customer,
             actor,
             HistoryEntry.Action.REASSIGN,
-            [
-                {
-                    "field": "owner",
-                    "label": str(Customer._meta.get_field("owner").verbose_name),
-                    "old": str(old_owner),
-                    "new": str(owner),
-                }
-            ],
+            [{"field": "owner", "old": str(old_owner), "new": str(owner)}],
             customer.version,
         )
+        _audit_holders(actor, customer, old_owner, customer.success_manager)
         changed += 1
     return changed
 
@@ -242,46 +201,24 @@ def customers_reassign(*, actor, customers, owner) -> int:
 def customers_tag(*, actor, customers, tag: Tag, add: bool) -> int:
     """Add or remove one tag on every customer in `customers` (restricted)."""
     changed = 0
-    label = str(Customer._meta.get_field("tags").verbose_name)
     for customer in customers.select_for_update().prefetch_related("tags"):
-        names = sorted(t.name for t in customer.tags.all())
-        has = tag.name in names
+        has = any(t.pk == tag.pk for t in customer.tags.all())
         if has == add:
             continue
-        new = sorted({*names, tag.name}) if add else [n for n in names if n != tag.name]
         if add:
             customer.tags.add(tag)
         else:
             customer.tags.remove(tag)
         customer.version += 1
         customer.save(update_fields=["version", "updated_at"])
+        change = {"field": "tags", "old": [], "new": [tag.name]}
+        if not add:
+            change = {"field": "tags", "old": [tag.name], "new": []}
         history.record(
-            customer,
-            actor,
-            HistoryEntry.Action.UPDATE,
-            [
-                {
-                    "field": "tags",
-                    "label": label,
-                    "old": history.display_value(names),
-                    "new": history.display_value(new),
-                }
-            ],
-            customer.version,
+            customer, actor, HistoryEntry.Action.UPDATE, [change], customer.version
         )
         changed += 1
     return changed
-
-
-def shares(customer: Customer) -> list[tuple]:
-    """[(user, "view" | "change")] for colleagues the customer is shared with."""
-    result = []
-    for user, perms in permissions.users_with_object_perms(customer).items():
-        if user.pk in (customer.owner_id, customer.success_manager_id):
-            continue
-        level = "change" if "change_customer" in perms else "view"
-        result.append((user, level))
-    return sorted(result, key=lambda pair: pair[0].username)
 
 
 @transaction.atomic
@@ -290,10 +227,10 @@ def customer_share(*, actor, customer: Customer, user, level: str) -> None:
         raise ValidationError(_("Choose view or edit access."))
     if user.pk == customer.owner_id:
         raise ValidationError(_("The owner already has full access."))
-    if level == "change" and not roles.can_be_given_edit(user):
+    if level == "change" and not permissions.may_be_given(user, Customer, "add"):
         raise ValidationError(
             _("%(user)s's role cannot edit customers; share view access instead.")
-            % {"user": user.get_full_name() or user.username}
+            % {"user": _name(user)}
         )
     permissions.revoke(user, customer, ("view", "change"))
     actions = ("view", "change") if level == "change" else ("view",)
@@ -317,6 +254,14 @@ def customer_share(*, actor, customer: Customer, user, level: str) -> None:
 def customer_unshare(*, actor, customer: Customer, user) -> None:
     if user.pk == customer.owner_id:
         raise ValidationError(_("The owner's access cannot be removed."))
+    if user.pk == customer.success_manager_id:
+        raise ValidationError(
+            _(
+                "%(user)s is this customer's success manager; choose another "
+                "success manager in the customer's form instead."
+            )
+            % {"user": _name(user)}
+        )
     permissions.revoke(user, customer, ("view", "change"))
     history.record(
         customer,
@@ -330,32 +275,14 @@ def customer_unshare(*, actor, customer: Customer, user) -> None:
     )
 
 
-@transaction.atomic
 def customer_delete(*, actor, customer: Customer) -> None:
-    customer.deleted_at = timezone.now()
-    customer.deleted_by = actor
-    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    history.record(customer, actor, HistoryEntry.Action.DELETE, (), customer.version)
-    history.audit(actor, SecurityEvent.Kind.DELETE, customer.customer_no)
+    record_services.record_soft_delete(actor=actor, record=customer)
 
 
-@transaction.atomic
 def customer_restore(*, actor, customer: Customer) -> None:
-    customer.deleted_at = None
-    customer.deleted_by = None
-    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    history.record(customer, actor, HistoryEntry.Action.RESTORE, (), customer.version)
-    history.audit(actor, SecurityEvent.Kind.RESTORE, customer.customer_no)
+    record_services.record_restore(actor=actor, record=customer)
 
 
-@transaction.atomic
 def customer_purge(*, actor, customer: Customer) -> None:
     """Delete a trashed customer for good, with its contacts and grants."""
-    no = customer.customer_no
-    history.entries_for(customer).delete()
-    customer.delete()
-    history.audit(actor, SecurityEvent.Kind.PURGE, no)
-
-
-def assignable_users():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
+    record_services.record_purge(actor=actor, record=customer)

@@ -1,7 +1,5 @@
 """Validation of Chinese identifiers and contact details users type."""
 
-import re
-
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -63,34 +61,3 @@ def normalize_phone(value: str) -> str:
         return national
     area_len = 2 if national[:1] in "12" else 3
     return f"0{national[:area_len]}-{national[area_len:]}"
-
-
-def mask_phone(value: str) -> str:
-    digits = [i for i, c in enumerate(value) if c.isdigit()]
-    if len(digits) < 7:
-        return "****"
-    hide = set(digits[3:-4])
-    return "".join("*" if i in hide else c for i, c in enumerate(value))
-
-
-def mask_email(value: str) -> str:
-    if "@" not in value:
-        return "****" if value else ""
-    local, domain = value.split("@", 1)
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_contact(contact) -> None:
-    """Mask a contact's phone and e-mail in place, for display to view-only roles."""
-    contact.phone = mask_phone(contact.phone) if contact.phone else ""
-    contact.email = mask_email(contact.email)
-
-
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE_RE = re.compile(r"(?<![\w@.])\+?\d[\d -]{5,}\d(?![\w@])")
-
-
-def mask_text(text: str) -> str:
-    """Mask every e-mail address and phone number inside free text."""
-    text = EMAIL_RE.sub(lambda m: mask_email(m.group()), text)
-    return PHONE_RE.sub(lambda m: mask_phone(m.group()), text)

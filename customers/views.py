@@ -5,11 +5,8 @@ import csv
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import (
-    HttpResponseBadRequest,
-    HttpResponseRedirect,
-    StreamingHttpResponse,
-)
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,12 +22,13 @@ from django.views.generic import (
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from crm import customfields, history, permissions
-from crm.models import CustomField, SecurityEvent
-from crm.pagination import CappedPaginator
-from crm.views import RestrictedViewMixin
+from crm import customfields, history, permissions, privacy
+from crm.features import StaleEdit
+from crm.models import SecurityEvent
+from crm.pagination import CappedPaginator, page_size
+from crm.views import RestrictedViewMixin, StaleEditMixin
 
-from . import services
+from . import selectors, services
 from .filters import CustomerFilterSet
 from .forms import (
     BulkActionForm,
@@ -40,7 +38,6 @@ from .forms import (
     ShareForm,
 )
 from .models import Customer
-from .validators import mask_contact, mask_text
 
 
 class CustomerListView(RestrictedViewMixin, FilterView):
@@ -50,17 +47,13 @@ class CustomerListView(RestrictedViewMixin, FilterView):
     template_name = "customers/customer_list.html"
 
     def get_queryset(self):
-        return permissions.annotate_allowed(
-            super().get_queryset().with_list_data(),
-            self.request.user,
-            "change",
-            "can_change",
-        )
+        user = self.request.user
+        rows = super().get_queryset().with_list_data()
+        rows = rows.annotate_allowed(user, "change", "can_change")
+        return privacy.annotate_contact_visibility(rows, user)
 
     def get_paginate_by(self, queryset):
-        size = self.request.GET.get("per_page", "")
-        sizes = settings.CRM_PAGE_SIZES
-        return int(size) if size.isdigit() and int(size) in sizes else sizes[0]
+        return page_size(self.request.GET.get("per_page"))
 
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
@@ -72,13 +65,7 @@ class CustomerListView(RestrictedViewMixin, FilterView):
         ctx = super().get_context_data(**kwargs)
         columns = self.filterset.list_columns
         for customer in ctx["object_list"]:
-            primary = customer.primary[0] if customer.primary else None
-            customer.primary_contact = primary
-            if primary is not None and not customer.can_change:
-                mask_contact(primary)
-            customer.custom_cells = [
-                customfields.display(cf, customer.custom.get(cf.key)) for cf in columns
-            ]
+            customer.custom_cells = customfields.list_cells(customer, columns)
         query = self.request.GET.copy()
         query.pop("page", None)
         sort_query = query.copy()
@@ -106,7 +93,8 @@ class CustomerDetailView(RestrictedViewMixin, DetailView):
     template_name = "customers/customer_detail.html"
 
     def get_queryset(self):
-        return (
+        user = self.request.user
+        rows = (
             super()
             .get_queryset()
             .select_related(
@@ -114,44 +102,33 @@ class CustomerDetailView(RestrictedViewMixin, DetailView):
             )
             .prefetch_related("tags", "contacts")
         )
+        for action in ("change", "delete", "renew"):
+            rows = rows.annotate_allowed(user, action, f"can_{action}")
+        return privacy.annotate_contact_visibility(rows, user)
 
     def get_context_data(self, **kwargs):
-        user, customer = self.request.user, self.object
-        allowed = {
-            action: Customer.objects.for_user(user, action)
-            .filter(pk=customer.pk)
-            .exists()
-            for action in ("change", "delete", "renew")
-        }
-        contacts = list(customer.contacts.all())
-        entries = list(history.entries_for(customer)[:50])
-        if not allowed["change"]:
-            for contact in contacts:
-                mask_contact(contact)
-            for entry in entries:
-                for change in entry.changes:
-                    if change["field"] == "contacts":
-                        change["old"] = mask_text(change["old"])
-                        change["new"] = mask_text(change["new"])
-        custom_values = [
-            (cf.label, customfields.display(cf, customer.custom.get(cf.key)))
-            for cf in customfields.fields_for(CustomField.Target.CUSTOMER)
-        ]
+        customer = self.object
+        entries = history.present(
+            history.entries_for(customer)[:50],
+            Customer,
+            mask=None if customer.contacts_visible else privacy.mask_text,
+        )
+        can_change = customer.can_change
         return super().get_context_data(
-            contacts=contacts,
-            custom_values=custom_values,
+            contacts=customer.contacts.all(),
+            custom_values=customfields.detail_values(customer),
             history_entries=entries,
-            can_change=allowed["change"],
-            can_delete=allowed["delete"],
-            can_renew=allowed["renew"] and not allowed["change"],
-            can_share=allowed["change"],
-            shares=services.shares(customer) if allowed["change"] else [],
-            share_form=ShareForm(customer=customer) if allowed["change"] else None,
+            can_change=can_change,
+            can_delete=customer.can_delete,
+            can_renew=customer.can_renew and not can_change,
+            can_share=can_change,
+            shares=selectors.shares(customer) if can_change else [],
+            share_form=ShareForm(customer=customer) if can_change else None,
             **kwargs,
         )
 
 
-class CustomerFormMixin:
+class CustomerFormMixin(StaleEditMixin):
     """Customer form + contacts formset, saved through the services."""
 
     model = Customer
@@ -188,17 +165,11 @@ class CustomerFormMixin:
                 return self.render_to_response(
                     self.get_context_data(form=form, contacts=contacts)
                 )
-            self.object = self.save(form, contacts)
-        except services.StaleEdit as stale:
-            form.data = form.data.copy()
-            form.data["version"] = stale.current.version
+            self.object = self.save_restricted(lambda: self.save(form, contacts))
+        except StaleEdit as stale:
             if not contacts_valid:
                 contacts = ContactFormSet(instance=stale.current, prefix="contacts")
-            return self.render_to_response(
-                self.get_context_data(
-                    form=form, contacts=contacts, stale_entries=stale.entries
-                )
-            )
+            return self.stale_response(form, stale, contacts=contacts)
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.render_to_response(
@@ -251,7 +222,7 @@ class CustomerUpdateView(CustomerFormMixin, RestrictedViewMixin, UpdateView):
         )
 
 
-class CustomerRenewalView(RestrictedViewMixin, UpdateView):
+class CustomerRenewalView(StaleEditMixin, RestrictedViewMixin, UpdateView):
     """Customer success managers edit the renewal date of their customers."""
 
     model = Customer
@@ -268,12 +239,8 @@ class CustomerRenewalView(RestrictedViewMixin, UpdateView):
                 renewal_date=form.cleaned_data["renewal_date"],
                 expected_version=form.cleaned_data["version"],
             )
-        except services.StaleEdit as stale:
-            form.data = form.data.copy()
-            form.data["version"] = stale.current.version
-            return self.render_to_response(
-                self.get_context_data(form=form, stale_entries=stale.entries)
-            )
+        except StaleEdit as stale:
+            return self.stale_response(form, stale)
         messages.success(self.request, _("Renewal date saved."))
         return HttpResponseRedirect(self.object.get_absolute_url())
 
@@ -454,12 +421,18 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
     model = Customer
     filterset_class = CustomerFilterSet
     model_permission = "export"
+    invalid_template_name = "customers/customer_export_invalid.html"
 
     def get(self, request, *args, **kwargs):
         filterset = self.get_filterset(self.get_filterset_class())
         if filterset.is_bound and not filterset.is_valid():
-            return HttpResponseBadRequest(
-                "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
+            fields = filterset.form.fields
+            errors = [
+                (fields[name].label if name in fields else "", texts)
+                for name, texts in filterset.errors.items()
+            ]
+            return TemplateResponse(
+                request, self.invalid_template_name, {"errors": errors}, status=400
             )
         rows = filterset.qs.with_list_data()
         total = rows.count()
@@ -472,7 +445,8 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
         )
         writer = csv.writer(Echo())
         columns = filterset.list_columns
-        header = [*EXPORT_HEADERS, *[cf.label for cf in columns]]
+        # Admins name custom fields, so their labels are as untrusted as any cell.
+        header = [neutralise(h) for h in [*EXPORT_HEADERS, *(c.label for c in columns)]]
 
         # get_FOO_display() rebuilds its lookup per call; translate each label once.
         label = {

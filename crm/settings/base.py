@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.middleware.PrivateCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -87,6 +88,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked name or address is refused on every login path.
+    "crm.auth.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -136,16 +139,18 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Login throttling: failures per username and per client address in the window.
+# Login throttling (crm/auth.py), counted in the database so all workers agree:
+# within the window a name is locked for one client address after
+# LOGIN_FAILURE_LIMIT failures, an address for every name only after
+# LOGIN_ADDRESS_FAILURE_LIMIT.
 LOGIN_FAILURE_LIMIT = 5
+LOGIN_ADDRESS_FAILURE_LIMIT = 50
 LOGIN_FAILURE_WINDOW = 15 * 60
-
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):
-    CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
-    }
+# The client address is REMOTE_ADDR unless a trusted proxy's header is named here
+# (request.META key, e.g. "HTTP_X_FORWARDED_FOR") with how many proxies append
+# to it; an unconfigured header is never trusted.
+CRM_CLIENT_IP_HEADER = None
+CRM_TRUSTED_PROXY_COUNT = 1
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
 

@@ -4,7 +4,26 @@ from django import template
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from crm import privacy
+
 register = template.Library()
+
+
+@register.filter
+def reveal(value, visible) -> str:
+    """A phone as the reader may see it: whole, or masked (138****5678)."""
+    return privacy.reveal(value, bool(visible), "phone")
+
+
+@register.filter
+def reveal_email(value, visible) -> str:
+    return privacy.reveal(value, bool(visible), "email")
+
+
+@register.filter
+def reveal_text(value, visible) -> str:
+    """Free text (a contact's note) with phones and e-mails masked if need be."""
+    return privacy.reveal(value, bool(visible), "text")
 
 
 @register.filter

@@ -5,6 +5,10 @@ from django.utils import timezone
 from tests.conftest import client_for
 
 
+def panels(response) -> dict:
+    return {p["name"]: p["data"] for p in response.context["panels"]}
+
+
 def test_workbench_shows_my_recent_customers_and_due_renewals(
     client, users, make_customer
 ):
@@ -17,10 +21,13 @@ def test_workbench_shows_my_recent_customers_and_due_renewals(
     )
     make_customer(users["rep2"], name="别人的公司", status="active")
     response = client_for(client, users["rep1"]).get("/")
-    ctx = response.context
-    assert [c.name for c in ctx["renewals"]] == [soon.name]
-    assert {c.name for c in ctx["recent"]} == {"即将续约公司", "远期续约公司"}
-    counts = {value: n for value, _label, n in ctx["status_counts"]}
+    mine, renewals = (
+        panels(response)["customers.mine"],
+        panels(response)["customers.renewals"],
+    )
+    assert [c.name for c in renewals["renewals"]] == [soon.name]
+    assert {c.name for c in mine["recent"]} == {"即将续约公司", "远期续约公司"}
+    counts = {value: n for value, _label, n in mine["status_counts"]}
     assert counts == {"potential": 2, "active": 0, "lost": 0}
     assert "别人的公司" not in response.content.decode()
 
@@ -36,4 +43,5 @@ def test_success_manager_sees_renewals_of_assigned_customers(
         renewal_date=today + datetime.timedelta(5),
     )
     response = client_for(client, users["success"]).get("/")
-    assert [c.name for c in response.context["renewals"]] == ["成功经理的客户"]
+    renewals = panels(response)["customers.renewals"]["renewals"]
+    assert [c.name for c in renewals] == ["成功经理的客户"]

@@ -5,12 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from crm.models import NumberSequence
+from crm.privacy import mask_email, mask_phone, mask_text
 from customers.models import Contact, Customer, Region
 from customers.validators import (
     credit_code_check_char,
-    mask_email,
-    mask_phone,
-    mask_text,
     normalize_phone,
     validate_credit_code,
 )

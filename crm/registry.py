@@ -1,0 +1,63 @@
+"""What each app adds to the shared pages, registered in its AppConfig.ready().
+
+crm/ knows no app (Oscar's per-app dashboard registries, NetBox's registry):
+an app registers its URLs, navigation entries, workbench panels and the
+role grants its migrations give, and the shared views render whatever is there.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A main-navigation entry; `visible(user)` hides it from roles without use."""
+
+    url_name: str
+    label: str
+    order: int = 100
+    visible: Callable = lambda user: True
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A workbench panel: `context(request)` returns its data, or None to hide it."""
+
+    name: str
+    template: str
+    context: Callable
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    nav: list[NavItem] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+    # {app_label: {role name: ["app_label.codename", ...]}}
+    role_grants: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # [(prefix, urlconf module)], included by the root URLconf.
+    urls: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_urls(self, prefix: str, module: str) -> None:
+        self.urls = [*[u for u in self.urls if u[0] != prefix], (prefix, module)]
+
+    def add_nav(self, item: NavItem) -> None:
+        # Registering again (a test reloading an app) replaces the entry.
+        kept = [i for i in self.nav if i.url_name != item.url_name]
+        self.nav = sorted([*kept, item], key=lambda i: (i.order, i.url_name))
+
+    def add_panel(self, panel: Panel) -> None:
+        kept = [p for p in self.panels if p.name != panel.name]
+        self.panels = sorted([*kept, panel], key=lambda p: (p.order, p.name))
+
+    def add_role_grants(self, app_label: str, grants: dict[str, list[str]]) -> None:
+        self.role_grants[app_label] = grants
+
+    def nav_for(self, user) -> list[NavItem]:
+        return [item for item in self.nav if item.visible(user)]
+
+    def grants_for(self, role: str) -> set[str]:
+        return {p for grants in self.role_grants.values() for p in grants.get(role, [])}
+
+
+registry = Registry()
