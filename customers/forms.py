@@ -15,7 +15,19 @@ from crm.widgets import DateInput, use_fast_selects
 from . import selectors
 from .models import Contact, Customer, Industry, Region, Tag
 from .services import ContactData
-from .validators import normalize_phone
+from .validators import normalize_credit_code, normalize_phone
+
+
+class CreditCodeField(forms.CharField):
+    """Normalised (the model's rule) before the length check, so a code pasted
+    with spaces or in lower case is accepted."""
+
+    def to_python(self, value):
+        return normalize_credit_code(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        # Room to paste a code with spaces; the length is checked once normalised.
+        return {**super().widget_attrs(widget), "maxlength": "30"}
 
 
 def user_label(user) -> str:
@@ -89,7 +101,11 @@ class CustomerForm(customfields.CustomFieldsFormMixin, forms.ModelForm):
             "renewal_date": DateInput(),
             "tags": forms.CheckboxSelectMultiple,
         }
-        field_classes = {"owner": UserChoiceField, "success_manager": UserChoiceField}
+        field_classes = {
+            "credit_code": CreditCodeField,
+            "owner": UserChoiceField,
+            "success_manager": UserChoiceField,
+        }
 
     def __init__(self, *args, user, can_reassign: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +134,7 @@ class CustomerForm(customfields.CustomFieldsFormMixin, forms.ModelForm):
         use_fast_selects(self)
 
     def clean_credit_code(self):
-        code = self.cleaned_data["credit_code"].strip().upper()
+        code = self.cleaned_data["credit_code"]
         # Checked here too so the message sits next to the field; the database
         # constraint (which also covers trashed customers) stays the backstop.
         # The other customer is not named: the user may not be allowed to see it.
@@ -129,9 +145,6 @@ class CustomerForm(customfields.CustomFieldsFormMixin, forms.ModelForm):
                 code="unique",
             )
         return code
-
-    def clean_name(self):
-        return " ".join(self.cleaned_data["name"].split())
 
     def service_data(self) -> dict:
         data = {
@@ -149,6 +162,7 @@ class ContactForm(forms.ModelForm):
         fields = ["name", "title", "phone", "email", "is_primary", "note"]
 
     def clean_phone(self):
+        # The model normalises on save; the form shows the stored form at once.
         return normalize_phone(self.cleaned_data["phone"])
 
 

@@ -20,7 +20,12 @@ from crm.features import (
 from crm.models import CustomField
 from crm.querysets import RestrictedQuerySet, SoftDeleteQuerySet
 
-from .validators import normalize_phone, validate_credit_code
+from .validators import (
+    normalize_credit_code,
+    normalize_name,
+    normalize_phone,
+    validate_credit_code,
+)
 
 
 class Industry(models.Model):
@@ -363,6 +368,14 @@ class Customer(
     def get_absolute_url(self):
         return reverse("customers:customer_detail", args=[self.customer_no])
 
+    def clean_fields(self, exclude=None):
+        # Normalised before validation, so every path (form, import, service)
+        # stores and checks the same value: a credit code pasted with spaces
+        # is 18 characters once they are gone.
+        self.name = normalize_name(self.name)
+        self.credit_code = normalize_credit_code(self.credit_code)
+        super().clean_fields(exclude)
+
     def history_extra(self) -> dict:
         return {"contacts": contact_lines(self.contacts.all())}
 
@@ -457,3 +470,17 @@ class Contact(models.Model):
 
     def get_absolute_url(self):
         return self.customer.get_absolute_url()
+
+    def clean_fields(self, exclude=None):
+        self.name = normalize_name(self.name)
+        errors = {}
+        try:
+            self.phone = normalize_phone(self.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.error_list
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as exc:
+            errors = {**exc.update_error_dict({}), **errors}
+        if errors:
+            raise ValidationError(errors)

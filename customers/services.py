@@ -46,13 +46,13 @@ def _save_contacts(customer: Customer, contacts: list[ContactData]) -> None:
     fields = [f for f in vars(ContactData(name="")) if f != "id"]
     for data in contacts:
         values = {f: getattr(data, f) for f in fields}
-        if data.id in keep:
-            contact = existing[data.id]
-            for f, v in values.items():
-                setattr(contact, f, v)
-            contact.save()
-        else:
-            Contact.objects.create(customer=customer, **values)
+        contact = existing[data.id] if data.id in keep else Contact(customer=customer)
+        for f, v in values.items():
+            setattr(contact, f, v)
+        # The model's own rules (phone normalised, lengths) on every path; the
+        # one-primary rule was checked above and the database constraint holds.
+        contact.full_clean(exclude=["customer"], validate_constraints=False)
+        contact.save()
 
 
 def _check_holders(customer: Customer, old_owner_id=None, old_manager_id=None):

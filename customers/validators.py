@@ -1,5 +1,7 @@
 """Validation of Chinese identifiers and contact details users type."""
 
+import unicodedata
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,16 @@ def credit_code_check_char(first17: str) -> str:
         for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
     )
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(value: str) -> str:
+    """A code as pasted (spaces, full-width or lower-case letters) → as stored."""
+    return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+
+
+def normalize_name(value: str) -> str:
+    """Runs of spaces (full-width ones too) become one; none at either end."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
 
 
 def validate_credit_code(value: str) -> None:

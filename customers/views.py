@@ -38,6 +38,7 @@ from .forms import (
     ShareForm,
 )
 from .models import Customer
+from .resources import CustomerResource
 
 
 class CustomerListView(RestrictedViewMixin, FilterView):
@@ -395,15 +396,6 @@ class CustomerPurgeView(TrashedCustomerActionView):
         )
 
 
-# The column headers users know from the template guide (DESIGN §6).
-EXPORT_HEADERS = (
-    "客户ID", "客户名称", "统一社会信用代码", "客户类型", "所属行业", "公司规模",
-    "省份", "城市", "注册地址", "客户等级", "客户状态", "首次合作时间",
-    "历史合作金额", "合作产品/服务", "客户标签", "负责人", "客户成功经理",
-    "续约日期", "联系人姓名", "联系人职务", "联系方式", "邮箱", "创建时间",
-)  # fmt: skip
-
-
 class Echo:
     def write(self, value):
         return value
@@ -444,39 +436,15 @@ class CustomerExportView(RestrictedViewMixin, FilterView):
             query=request.GET.urlencode(),
         )
         writer = csv.writer(Echo())
-        columns = filterset.list_columns
-        # Admins name custom fields, so their labels are as untrusted as any cell.
-        header = [neutralise(h) for h in [*EXPORT_HEADERS, *(c.label for c in columns)]]
-
-        # get_FOO_display() rebuilds its lookup per call; translate each label once.
-        label = {
-            f: {k: str(v) for k, v in Customer._meta.get_field(f).flatchoices}
-            for f in ("type", "size", "status")
-        }
-        kind, size, status = label["type"], label["size"], label["status"]
+        resource = CustomerResource(custom_fields=filterset.custom_fields)
+        rows = privacy.annotate_contact_visibility(rows, request.user)
 
         def lines():
-            yield "\ufeff" + writer.writerow(header)
-            for c in rows.iterator(chunk_size=2000):
-                p = c.primary[0] if c.primary else None
-                yield writer.writerow(
-                    neutralise(v)
-                    for v in [
-                        c.customer_no, c.name, c.credit_code, kind.get(c.type, ""),
-                        c.industry or "", size.get(c.size, ""), c.region or "",
-                        c.city, c.address, c.level, status.get(c.status, ""),
-                        c.first_cooperation_date or "", c.historical_amount,
-                        c.products, ",".join(t.name for t in c.tags.all()),
-                        c.owner.username,
-                        c.success_manager.username if c.success_manager else "",
-                        c.renewal_date or "", p.name if p else "",
-                        p.title if p else "", p.phone if p else "",
-                        p.email if p else "",
-                        timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M"),
-                        *[customfields.display(cf, c.custom.get(cf.key))
-                          for cf in columns],
-                    ]
-                )  # fmt: skip
+            # Admins name custom fields, so headers are as untrusted as any cell.
+            header = resource.get_export_headers()
+            yield "\ufeff" + writer.writerow(neutralise(h) for h in header)
+            for row in resource.rows(rows):
+                yield writer.writerow(neutralise(v) for v in row)
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(

@@ -1,8 +1,20 @@
 """`manage.py bench`: page latency, export throughput and memory on generated data.
 
 Runs in a throwaway test database (never the configured one), grows it to each
-requested scale with bulk_create, and prints one table per scale. Speed is
-measured here, on purpose not in the test suite.
+requested scale with bulk_create, and prints one table per scale: the same
+pages for the admin (who sees every row through the role) and for rep1 (who
+sees a third of them through the owner column, plus what colleagues shared),
+side by side with the rep/admin ratio. Speed is measured here, on purpose not
+in the test suite.
+
+The generated data follows the access model: owners and success managers reach
+their customers through the row's own columns, so they get no grant rows; 2% of
+the customers are shared with another rep (half view, half edit), a tenth have
+a success manager, and a few are in the trash.
+
+`--keepdb` keeps the test database (test_<name> on PostgreSQL, a file next to
+the configured one on SQLite) so a later run, or EXPLAIN, starts from the rows
+already there instead of generating them again.
 """
 
 import datetime
@@ -11,6 +23,7 @@ import statistics
 import time
 import tracemalloc
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
@@ -31,10 +44,14 @@ from customers.models import (
 )
 
 BATCH = 5000
+SHARE_EVERY = 50  # 2% of the customers are shared with another rep
+SUCCESS_EVERY = 10  # a tenth have a customer success manager
+TRASH_EVERY = 200  # 0.5% are in the trash
+SEARCH_NAME = "客户0000123"  # customer #123, owned by rep1
 
 
 class Command(BaseCommand):
-    help = "Benchmark the main pages and export on generated data (p50/p95, rows/s)."
+    help = "Benchmark the main pages, admin vs rep1, and the export (p50/p95)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -43,23 +60,44 @@ class Command(BaseCommand):
             help="comma-separated customer counts, ascending (default: %(default)s)",
         )
         parser.add_argument("--repeat", type=int, default=15)
+        parser.add_argument(
+            "--keepdb",
+            action="store_true",
+            help="keep the test database and reuse the rows it already has",
+        )
+        parser.add_argument(
+            "--skip-export", action="store_true", help="do not time the CSV export"
+        )
 
-    def handle(self, *args, scales, repeat, **options):
+    def handle(self, *args, scales, repeat, keepdb, skip_export, **options):
         setup_test_environment(debug=False)
-        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        if keepdb and connection.vendor == "sqlite":
+            # The default SQLite test database lives in memory; keep a file.
+            name = Path(settings.DATABASES["default"]["NAME"]).with_name(
+                "bench_test.sqlite3"
+            )
+            connection.settings_dict["TEST"]["NAME"] = str(name)
+        old_name = connection.creation.create_test_db(
+            verbosity=0, autoclobber=True, keepdb=keepdb
+        )
         try:
             self.users = self.make_users()
             self.rng = random.Random(7)
             self.industries = list(Industry.objects.all())
             self.regions = list(Region.objects.all())
             self.tags = list(Tag.objects.all())
-            have = 0
+            have = Customer.objects.count()
+            if have:
+                self.stdout.write(f"(reusing {have:,} customers in {connection.alias})")
             for scale in sorted(int(s) for s in scales.split(",")):
-                insert_rate = self.grow(have, scale)
-                have = scale
-                self.report(scale, insert_rate, repeat)
+                insert_rate = None
+                if scale > have:
+                    insert_rate = self.grow(have, scale)
+                    have = scale
+                self.report(have, insert_rate, repeat, skip_export)
         finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
+            if not keepdb:
+                connection.creation.destroy_test_db(old_name, verbosity=0)
 
     def make_users(self):
         users = {}
@@ -69,114 +107,193 @@ class Command(BaseCommand):
             ("rep1", roles.SALES_REP),
             ("rep2", roles.SALES_REP),
             ("service", roles.SERVICE),
+            ("success", roles.SUCCESS),
         ]:
-            user = User.objects.create_user(name, password="bench")
-            user.groups.add(Group.objects.get(name=role))
+            user = User.objects.filter(username=name).first()
+            if user is None:
+                user = User.objects.create_user(name, password="bench")
+                user.groups.add(Group.objects.get(name=role))
             users[name] = user
         return users
 
     def grow(self, start: int, end: int) -> float:
-        """Add customers start..end with a contact and owner grants; rows/s."""
+        """Add customers start..end with a contact, tags and shares; rows/s."""
         owners = [self.users["rep1"], self.users["rep2"], self.users["manager"]]
+        reps = [self.users["rep1"], self.users["rep2"]]
         perms = {
             a: Permission.objects.get(codename=f"{a}_customer")
             for a in ("view", "change")
         }
         base_day = datetime.date(2020, 1, 1)
+        today = timezone.localdate()
         now = timezone.now()
+        rng = self.rng
+        statuses = list(Customer.Status.values)
+        updated_at = Customer._meta.get_field("updated_at")
         elapsed = 0.0
-        for offset in range(start, end, BATCH):
-            count = min(BATCH, end - offset)
-            batch = []
-            for i in range(offset, offset + count):
-                day = base_day + datetime.timedelta(days=i // 500)
-                batch.append(
-                    Customer(
-                        customer_no=f"C{day:%Y%m%d}{i % 500 + 1:03d}",
-                        name=f"基准测试客户{i:07d}有限公司",
-                        industry=self.rng.choice(self.industries),
-                        region=self.rng.choice(self.regions),
-                        level=self.rng.choice("ABCD"),
-                        status=self.rng.choice(list(Customer.Status.values)),
-                        historical_amount=Decimal(self.rng.randrange(0, 10**8)) / 100,
-                        owner=owners[i % len(owners)],
-                        created_at=now - datetime.timedelta(minutes=i),
+        updated_at.auto_now = False  # spread updated_at like real edits do
+        try:
+            for offset in range(start, end, BATCH):
+                count = min(BATCH, end - offset)
+                batch = []
+                for i in range(offset, offset + count):
+                    day = base_day + datetime.timedelta(days=i // 500)
+                    created = now - datetime.timedelta(minutes=i)
+                    renewal = None
+                    if i % 3 == 0:
+                        renewal = today + datetime.timedelta(
+                            days=rng.randrange(-30, 365)
+                        )
+                    batch.append(
+                        Customer(
+                            customer_no=f"C{day:%Y%m%d}{i % 500 + 1:03d}",
+                            name=f"基准测试客户{i:07d}有限公司",
+                            industry=rng.choice(self.industries),
+                            region=rng.choice(self.regions),
+                            level=rng.choice("ABCD"),
+                            status=rng.choice(statuses),
+                            historical_amount=Decimal(rng.randrange(0, 10**8)) / 100,
+                            owner=owners[i % len(owners)],
+                            success_manager=(
+                                self.users["success"]
+                                if i % SUCCESS_EVERY == 5
+                                else None
+                            ),
+                            renewal_date=renewal,
+                            created_at=created,
+                            updated_at=created + (now - created) * rng.random(),
+                            deleted_at=now if i % TRASH_EVERY == 199 else None,
+                        )
                     )
+                t0 = time.perf_counter()
+                created = Customer.objects.bulk_create(batch)
+                elapsed += time.perf_counter() - t0
+                Contact.objects.bulk_create(
+                    Contact(
+                        customer=c,
+                        name="联系人",
+                        phone=f"138{c.pk % 10**8:08d}",
+                        email=f"c{c.pk}@example.com",
+                        is_primary=True,
+                    )
+                    for c in created
                 )
-            t0 = time.perf_counter()
-            created = Customer.objects.bulk_create(batch)
-            elapsed += time.perf_counter() - t0
-            Contact.objects.bulk_create(
-                Contact(
-                    customer=c,
-                    name="联系人",
-                    phone=f"138{c.pk % 10**8:08d}",
-                    email=f"c{c.pk}@example.com",
-                    is_primary=True,
+                grants = []
+                for c in created:
+                    if c.pk % SHARE_EVERY:
+                        continue
+                    others = [r for r in reps if r.pk != c.owner_id]
+                    colleague = others[c.pk % len(others)]
+                    actions = ("view", "change") if c.pk % 100 else ("view",)
+                    grants.extend(
+                        CustomerUserObjectPermission(
+                            user=colleague, permission=perms[a], content_object=c
+                        )
+                        for a in actions
+                    )
+                CustomerUserObjectPermission.objects.bulk_create(grants)
+                Customer.tags.through.objects.bulk_create(
+                    Customer.tags.through(
+                        customer_id=c.pk, tag_id=self.tags[c.pk % 5].pk
+                    )
+                    for c in created
+                    if c.pk % 3 == 0
                 )
-                for c in created
-            )
-            CustomerUserObjectPermission.objects.bulk_create(
-                CustomerUserObjectPermission(
-                    user=c.owner, permission=perm, content_object=c
-                )
-                for c in created
-                for perm in perms.values()
-            )
-            Customer.tags.through.objects.bulk_create(
-                Customer.tags.through(customer_id=c.pk, tag_id=self.tags[c.pk % 5].pk)
-                for c in created
-                if c.pk % 3 == 0
-            )
-        # Fresh statistics, as a production database would have them.
+        finally:
+            updated_at.auto_now = True
+        # Fresh statistics and visibility map, as autovacuum keeps them.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute(
+                "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+            )
         return (end - start) / elapsed if elapsed else 0.0
 
-    def measure(self, client: Client, url: str, repeat: int):
-        times, queries = [], 0
-        for _ in range(repeat):
-            reset_queries()
-            t0 = time.perf_counter()
+    def measure(self, clients: dict, url: str, repeat: int) -> dict:
+        """{username: (p50, p95, queries)}; the users' requests interleave, so
+        load from elsewhere on the machine hits both sides alike."""
+        times = {name: [] for name in clients}
+        queries = {}
+        for name, client in clients.items():  # warm-up, not timed
             response = client.get(url)
-            if response.streaming:
-                b"".join(response.streaming_content)
-            times.append((time.perf_counter() - t0) * 1000)
-            queries = len(connection.queries)
-            assert response.status_code == 200, (url, response.status_code)
-        times.sort()
-        p95 = times[min(len(times) - 1, round(len(times) * 0.95) - 1)]
-        return statistics.median(times), p95, queries
+            assert response.status_code == 200, (name, url, response.status_code)
+        for _ in range(repeat):
+            for name, client in clients.items():
+                reset_queries()
+                t0 = time.perf_counter()
+                response = client.get(url)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+                times[name].append((time.perf_counter() - t0) * 1000)
+                queries[name] = len(connection.queries)
+        result = {}
+        for name, samples in times.items():
+            samples.sort()
+            p95 = samples[min(len(samples) - 1, round(len(samples) * 0.95) - 1)]
+            result[name] = (statistics.median(samples), p95, queries[name])
+        return result
 
-    def report(self, scale: int, insert_rate: float, repeat: int):
+    def report(self, scale, insert_rate, repeat: int, skip_export: bool):
         connection.force_debug_cursor = True  # count queries
-        sample = Customer.objects.filter(owner=self.users["rep1"]).first()
-        # Lists count at most CRM_LIST_COUNT_CAP rows, so pages stop there.
-        middle_page = min(scale, settings.CRM_LIST_COUNT_CAP) // 50 or 1
-        pages = [
-            ("admin", "workbench", "/"),
-            ("admin", "customer list", "/customers/"),
-            ("admin", "list, middle page", f"/customers/?page={middle_page}"),
-            ("admin", "list, status+level", "/customers/?status=active&level=A"),
-            ("admin", "list, by amount", "/customers/?ordering=-historical_amount"),
-            ("admin", "list, search name", "/customers/?q=客户0000123"),
-            ("admin", "list, search phone", f"/customers/?q={sample.pk % 10**8:08d}"),
-            ("rep1", "customer list", "/customers/"),
-            ("rep1", "list, search name", "/customers/?q=客户0000123"),
-            ("rep1", "workbench", "/"),
-            ("rep1", "customer detail", sample.get_absolute_url()),
-            ("service", "customer list (masked)", "/customers/"),
+        rep1 = self.users["rep1"]
+        sample = (
+            Customer.objects.alive().filter(owner=rep1).order_by("-pk").first()
+        )  # the newest, so not among the first page's rows by chance
+        phone = Contact.objects.filter(customer=sample).values_list("phone", flat=True)[
+            0
         ]
-        rows = []
-        for username, label, url in pages:
+        # Lists count at most CRM_LIST_COUNT_CAP rows, so pages stop there.
+        visible = min(scale // 3, settings.CRM_LIST_COUNT_CAP)
+        middle_page = visible // 50 // 2 or 1
+        pages = [
+            ("workbench", "/"),
+            ("list", "/customers/"),
+            ("list, middle page", f"/customers/?page={middle_page}"),
+            ("list, status+level", "/customers/?status=active&level=A"),
+            ("list, by name", "/customers/?ordering=name"),
+            ("list, by amount desc", "/customers/?ordering=-historical_amount"),
+            ("search name", f"/customers/?q={SEARCH_NAME}"),
+            ("search phone (8 digits)", f"/customers/?q={phone[-8:]}"),
+            ("customer detail", sample.get_absolute_url()),
+        ]
+        clients = {}
+        for username in ("admin", "rep1"):
+            clients[username] = Client()
+            clients[username].force_login(self.users[username])
+        rows = [(label, self.measure(clients, url, repeat)) for label, url in pages]
+        extra = []
+        for username, label, url in [
+            ("service", "list (contacts masked)", "/customers/"),
+            ("success", "workbench", "/"),
+        ]:
             client = Client()
             client.force_login(self.users[username])
-            p50, p95, queries = self.measure(client, url, repeat)
-            rows.append(
-                (f"{label} [{username}]", f"{p50:8.1f}", f"{p95:8.1f}", queries)
+            extra.append(
+                (f"{label} [{username}]", self.measure({username: client}, url, repeat))
             )
         connection.force_debug_cursor = False
 
+        out = self.stdout.write
+        out(f"\n== {scale:,} customers ({connection.vendor}), p50 of {repeat}")
+        out(
+            f"{'page':26} {'admin p50':>9} {'p95':>7} {'q':>3}"
+            f"   {'rep1 p50':>9} {'p95':>7} {'q':>3}   {'rep/admin':>9}"
+        )
+        for label, result in rows:
+            a50, a95, aq = result["admin"]
+            r50, r95, rq = result["rep1"]
+            ratio = r50 / a50 if a50 else float("inf")
+            flag = "  <-- over 2x" if ratio > 2 else ""
+            out(
+                f"{label:26} {a50:9.1f} {a95:7.1f} {aq:3}"
+                f"   {r50:9.1f} {r95:7.1f} {rq:3}   {ratio:8.2f}x{flag}"
+            )
+        for label, result in extra:
+            ((p50, p95, q),) = result.values()
+            out(f"{label:26} {p50:9.1f} {p95:7.1f} {q:3}")
+        if insert_rate is not None:
+            out(f"{'raw bulk_create (customers)':36} {insert_rate:>12,.0f} rows/s")
+        if skip_export:
+            return
         client = Client()
         client.force_login(self.users["admin"])
         tracemalloc.start()
@@ -186,12 +303,5 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - t0
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-
-        out = self.stdout.write
-        out(f"\n== {scale:,} customers ({connection.vendor})")
-        out(f"{'page':42} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
-        for label, p50, p95, queries in rows:
-            out(f"{label:42} {p50} {p95} {queries:>8}")
-        out(f"{'raw bulk_create (customers)':42} {insert_rate:>17,.0f} rows/s")
-        out(f"{'CSV export, all rows':42} {exported / seconds:>17,.0f} rows/s")
-        out(f"{'CSV export, peak Python memory':42} {peak:>17,.1f} MiB")
+        out(f"{'CSV export, all rows':36} {exported / seconds:>12,.0f} rows/s")
+        out(f"{'CSV export, peak Python memory':36} {peak:>12,.1f} MiB")

@@ -1,0 +1,43 @@
+"""Apps add their pages, navigation and workbench panels through the registry."""
+
+from crm.registry import NavItem, Panel, registry
+from tests.conftest import client_for
+
+TEMPLATE = "customers/panels/renewals.html"
+
+
+def test_navigation_lists_what_apps_registered_for_the_role(client, users):
+    # The trash entry is registered for roles that may delete customers only.
+    admin_nav = client_for(client, users["admin"]).get("/").context["nav_items"]
+    assert [i["url"] for i in admin_nav][:2] == ["/", "/customers/"]
+    assert "/customers/trash/" in [i["url"] for i in admin_nav]
+    rep_nav = client_for(client, users["rep1"]).get("/").context["nav_items"]
+    assert "/customers/trash/" not in [i["url"] for i in rep_nav]
+
+
+def test_workbench_renders_registered_panels_in_order_and_skips_hidden_ones(
+    client, users, monkeypatch
+):
+    # Given two extra panels: one shown first, one that hides itself
+    panels = [
+        *registry.panels,
+        Panel("test.first", TEMPLATE, lambda request: {"renewal_window": 7}, 1),
+        Panel("test.hidden", TEMPLATE, lambda request: None, 2),
+    ]
+    monkeypatch.setattr(registry, "panels", sorted(panels, key=lambda p: p.order))
+
+    # When rep1 opens the workbench
+    response = client_for(client, users["rep1"]).get("/")
+
+    # Then the shown panel comes first and the hidden one is left out
+    names = [p["name"] for p in response.context["panels"]]
+    assert names[0] == "test.first" and "test.hidden" not in names
+    assert "customers.mine" in names
+
+
+def test_registering_again_replaces_the_entry(monkeypatch):
+    monkeypatch.setattr(registry, "nav", list(registry.nav))
+    before = len(registry.nav)
+    registry.add_nav(NavItem("customers:customer_list", "x", 99))
+    assert len(registry.nav) == before
+    assert registry.nav[-1].label == "x"
