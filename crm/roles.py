@@ -55,8 +55,26 @@ def grant_role_permissions(apps, grants: dict[str, list[str]]) -> None:
         app_config.models_module = True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
+    _give(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), grants)
+
+
+def sync_registered_roles() -> None:
+    """Give every role the grants the apps registered, with the live models.
+
+    For a database whose rows were flushed (browser tests) and for checks; on
+    a real install the migrations give the same grants."""
+    from django.apps import apps
+
+    from .registry import registry
+
+    grants = {role: [] for role in ROLE_LABELS}
+    for app_grants in registry.role_grants.values():
+        for role, perms in app_grants.items():
+            grants[role] += perms
+    _give(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), grants)
+
+
+def _give(group_model, permission_model, grants: dict[str, list[str]]) -> None:
     for name, perms in grants.items():
         group, _created = group_model.objects.get_or_create(name=name)
         for dotted in perms:

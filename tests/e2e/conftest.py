@@ -61,7 +61,7 @@ def reference_data(live_server, transactional_db):
     So the fixture re-runs what the data migrations run; every step is
     idempotent. The flush re-creates content types and permissions through
     post_migrate, unless a serialized-rollback test elsewhere inhibited it, in
-    which case the signal is sent here first so `sync_roles` finds them.
+    which case the signal is sent here first so the role grants find them.
     """
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
@@ -75,11 +75,9 @@ def reference_data(live_server, transactional_db):
         emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     load_reference(Industry, Region)
     seed_tags(Tag)
-    roles.sync_roles(Group, Permission)
+    roles.sync_registered_roles()
 
-    assert set(Group.objects.values_list("name", flat=True)) >= set(
-        roles.ROLE_PERMISSIONS
-    )
+    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLE_LABELS)
     assert (
         Group.objects.get(name=roles.SALES_REP)
         .permissions.filter(codename="add_customer")
