@@ -1,0 +1,39 @@
+"""The customer list and detail pages stay within their query budget per role.
+
+Before the core refactor the list took 14 queries and the detail page 14-17;
+the row flags and the masking decision now come with the rows, and these
+budgets are today's counts: a change that adds a query to either page fails. Counts of a warm request: the first one also reads the reference
+choices, cached per process afterwards.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers import services
+from tests.conftest import client_for
+
+LIST_BUDGET = 14
+DETAIL_BUDGET = {"admin": 13, "manager": 14, "rep1": 14, "service": 12}
+
+
+def queries(client, url) -> int:
+    client.get(url)  # warm the per-process caches
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "rep1", "service", "success"])
+def test_list_stays_within_budget(client, users, rep1_customer, role):
+    n = queries(client_for(client, users[role]), "/customers/")
+    assert n <= LIST_BUDGET
+
+
+@pytest.mark.parametrize("role", sorted(DETAIL_BUDGET))
+def test_detail_stays_within_budget(client, users, make_customer, role):
+    customer = make_customer(
+        users["rep1"], contacts=[services.ContactData(name="甲", phone="13800000000")]
+    )
+    n = queries(client_for(client, users[role]), customer.get_absolute_url())
+    assert n <= DETAIL_BUDGET[role]
