@@ -23,7 +23,6 @@ from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
 from crm import customfields, history, permissions, privacy
-from crm.features import StaleEdit
 from crm.models import SecurityEvent
 from crm.pagination import CappedPaginator, page_size
 from crm.views import RestrictedViewMixin, StaleEditMixin
@@ -69,12 +68,9 @@ class CustomerListView(RestrictedViewMixin, FilterView):
             customer.custom_cells = customfields.list_cells(customer, columns)
         query = self.request.GET.copy()
         query.pop("page", None)
-        sort_query = query.copy()
-        sort_query.pop("ordering", None)
         ctx.update(
             custom_columns=columns,
             query_string=query.urlencode(),
-            sort_query_string=sort_query.urlencode(),
             current_ordering=self.request.GET.get("ordering", ""),
             page_sizes=settings.CRM_PAGE_SIZES,
             per_page=self.get_paginate_by(None),
@@ -135,6 +131,7 @@ class CustomerFormMixin(StaleEditMixin):
     model = Customer
     form_class = CustomerForm
     template_name = "customers/customer_form.html"
+    formset_names = ("contacts",)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -144,40 +141,18 @@ class CustomerFormMixin(StaleEditMixin):
         )
         return kwargs
 
+    def get_formset(self, name, instance, data=None):
+        return ContactFormSet(data, instance=instance, prefix="contacts")
+
     def get_context_data(self, **kwargs):
         if "contacts" not in kwargs:
-            kwargs["contacts"] = ContactFormSet(
-                self.request.POST or None,
-                instance=self.object or Customer(),
-                prefix="contacts",
+            kwargs["contacts"] = self.get_formset(
+                "contacts", self.object or Customer(), self.request.POST or None
             )
         return super().get_context_data(**kwargs)
 
-    def form_valid(self, form):
-        contacts = ContactFormSet(
-            self.request.POST, instance=form.instance, prefix="contacts"
-        )
-        contacts_valid = contacts.is_valid()
-        try:
-            # Staleness first: another save may also have changed the contacts
-            # this form refers to, and that is what the user needs to know.
-            self.check_version(form)
-            if not contacts_valid:
-                return self.render_to_response(
-                    self.get_context_data(form=form, contacts=contacts)
-                )
-            self.object = self.save_restricted(lambda: self.save(form, contacts))
-        except StaleEdit as stale:
-            if not contacts_valid:
-                contacts = ContactFormSet(instance=stale.current, prefix="contacts")
-            return self.stale_response(form, stale, contacts=contacts)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.render_to_response(
-                self.get_context_data(form=form, contacts=contacts)
-            )
-        messages.success(self.request, self.success_message % {"name": self.object})
-        return HttpResponseRedirect(self.object.get_absolute_url())
+    def save_form(self, form, formsets):
+        return self.save_restricted(lambda: self.save(form, formsets["contacts"]))
 
     def check_version(self, form):
         if self.object is not None:
@@ -232,18 +207,17 @@ class CustomerRenewalView(StaleEditMixin, RestrictedViewMixin, UpdateView):
     slug_field = slug_url_kwarg = "customer_no"
     template_name = "customers/customer_renewal_form.html"
 
-    def form_valid(self, form):
-        try:
-            services.customer_update_renewal(
-                actor=self.request.user,
-                customer=self.object,
-                renewal_date=form.cleaned_data["renewal_date"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except StaleEdit as stale:
-            return self.stale_response(form, stale)
-        messages.success(self.request, _("Renewal date saved."))
-        return HttpResponseRedirect(self.object.get_absolute_url())
+    @property
+    def success_message(self):
+        return _("Renewal date saved.")
+
+    def save_form(self, form, formsets):
+        return services.customer_update_renewal(
+            actor=self.request.user,
+            customer=self.object,
+            renewal_date=form.cleaned_data["renewal_date"],
+            expected_version=form.cleaned_data["version"] or 0,
+        )
 
 
 class CustomerDeleteView(RestrictedViewMixin, DeleteView):
@@ -320,17 +294,21 @@ class CustomerBulkView(RestrictedViewMixin, FormView):
         chosen = Customer.objects.for_user(user, "change").filter(
             pk__in=[c.pk for c in data["selected"]]
         )
-        if data["action"] == "reassign":
-            n = services.customers_reassign(
-                actor=user, customers=chosen, owner=data["owner"]
-            )
-        else:
-            n = services.customers_tag(
-                actor=user,
-                customers=chosen,
-                tag=data["tag"],
-                add=data["action"] == "add_tag",
-            )
+        try:
+            if data["action"] == "reassign":
+                n = services.customers_reassign(
+                    actor=user, customers=chosen, owner=data["owner"]
+                )
+            else:
+                n = services.customers_tag(
+                    actor=user,
+                    customers=chosen,
+                    tag=data["tag"],
+                    add=data["action"] == "add_tag",
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
         messages.success(
             self.request,
             ngettext("%(n)s customer updated.", "%(n)s customers updated.", n)
