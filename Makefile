@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo12345
 
-.PHONY: run test install install-dev chromium lint messages
+.PHONY: run test install install-dev chromium lint messages mutate
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -50,3 +50,10 @@ test: install-dev chromium lint
 messages: install-dev
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# Mutation testing of the permission, sharing, masking and throttling code
+# ([tool.mutmut] in pyproject.toml). Slow, so not part of `make test` or CI;
+# `make mutate MUTMUT_ARGS='crm.permissions*'` runs one module's mutants.
+mutate: install-dev
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/mutmut run $(MUTMUT_ARGS)
+	$(VENV)/bin/mutmut results

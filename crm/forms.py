@@ -113,6 +113,18 @@ def submitted_rows(formset) -> tuple[dict, list[dict]]:
     return rows, new
 
 
+def as_initial(fields, values: dict) -> dict:
+    """Canonical values as initial values of `fields` (an empty list stays a list)."""
+    return {
+        name: [] if value == "" and _multiple(fields.get(name)) else value
+        for name, value in values.items()
+    }
+
+
+def _multiple(field) -> bool:
+    return getattr(getattr(field, "widget", None), "allow_multiple_selected", False)
+
+
 def display(field, value) -> str:
     """A canonical value as the user reads it: choice labels, Yes/No, empty."""
     if isinstance(field, forms.BooleanField | forms.NullBooleanField):
@@ -173,10 +185,11 @@ class RowPlan:
     def apply(self, formset) -> None:
         """Put the plan into an unbound formset built on the current record."""
         formset.extra = len(self.new) + 1
-        formset.initial_extra = [values for values, _key in self.new]
+        fields = formset.empty_form.fields
+        formset.initial_extra = [as_initial(fields, v) for v, _key in self.new]
         for form in formset.initial_forms:
             pk = str(form.instance.pk)
-            form.initial.update(self.rows.get(pk, {}))
+            form.initial.update(as_initial(form.fields, self.rows.get(pk, {})))
             if pk in self.delete:
                 form.initial["DELETE"] = True
 

@@ -1,8 +1,26 @@
 """Project middleware."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
+
+
+class RejectNulMiddleware:
+    """A NUL character in the URL path is a 400 before any view sees it.
+
+    Forms already refuse NUL in every field, but URL arguments such as a
+    customer number go straight into a lookup, and PostgreSQL text cannot
+    hold NUL: the database error was a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise BadRequest("NUL in the URL path")
+        return self.get_response(request)
 
 
 class PrivateCacheMiddleware:

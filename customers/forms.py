@@ -10,6 +10,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
+from crm.forms import VersionedFormMixin
 from crm.widgets import DateInput, use_fast_selects
 
 from . import selectors
@@ -70,10 +71,11 @@ def region_choices(blank=True):
     return [("", BLANK_CHOICE_LABEL)] * blank + list(_region_groups())
 
 
-class CustomerForm(customfields.CustomFieldsFormMixin, forms.ModelForm):
-    """Create/edit a customer; `version` carries the version the edit started from."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class CustomerForm(
+    VersionedFormMixin, customfields.CustomFieldsFormMixin, forms.ModelForm
+):
+    """Create/edit a customer; an edit carries the version and the values it
+    started from (`VersionedFormMixin`), so a stale save merges."""
 
     class Meta:
         model = Customer
@@ -129,8 +131,6 @@ class CustomerForm(customfields.CustomFieldsFormMixin, forms.ModelForm):
             self.fields["owner"].disabled = True
         if not self.instance.pk:
             self.initial.setdefault("owner", user.pk)
-        else:
-            self.initial["version"] = self.instance.version
         use_fast_selects(self)
 
     def clean_credit_code(self):
@@ -202,17 +202,11 @@ ContactFormSet = forms.inlineformset_factory(
 )
 
 
-class RenewalForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
+class RenewalForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["renewal_date"]
         widgets = {"renewal_date": DateInput()}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.initial["version"] = self.instance.version
 
 
 class ShareForm(forms.Form):

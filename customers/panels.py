@@ -11,7 +11,7 @@ def my_customers(request) -> dict:
     user = request.user
     cap = settings.CRM_LIST_COUNT_CAP
     return {
-        "status_counts": selectors.status_counts(selectors.owned_by(user)),
+        "status_counts": selectors.status_counts(selectors.owned_by(user), cap),
         "visible_count": selectors.capped_count(
             Customer.objects.for_user(user, "view"), cap
         ),

@@ -1,7 +1,8 @@
 """Reads about customers that several pages share (the services' other half)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db import connections
+from django.db.models import Q
 
 from crm import permissions
 
@@ -41,9 +42,22 @@ def owned_by(user):
     return Customer.objects.owned_by(user)
 
 
-def status_counts(customers) -> list[tuple]:
-    """[(status, label, count)] of `customers`, every status listed."""
-    counts = dict(customers.order_by().values_list("status").annotate(n=Count("id")))
+def status_counts(customers, cap: int) -> list[tuple]:
+    """[(status, label, count)] of `customers`, every status listed, each
+    counted up to cap + 1 like `capped_count`, in one query.
+
+    A rep owns a third of a million customers; GROUP BY status would read
+    every one of them, where each capped count stops after cap + 1 entries of
+    the (owner, status) index."""
+    parts, params = [], []
+    for value in Customer.Status.values:
+        capped = customers.filter(status=value).order_by().values("pk")[: cap + 1]
+        sql, sql_params = capped.query.sql_with_params()
+        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) capped")
+        params += [value, *sql_params]
+    with connections[customers.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = dict(cursor.fetchall())
     return [
         (value, label, counts.get(value, 0)) for value, label in Customer.Status.choices
     ]

@@ -176,7 +176,7 @@ def customers_reassign(*, actor, customers, owner) -> int:
             % {"user": _name(owner)}
         )
     changed = 0
-    for customer in customers.select_for_update().select_related(
+    for customer in customers.select_for_update(of=("self",)).select_related(
         "owner", "success_manager"
     ):
         if customer.owner_id == owner.pk:

@@ -1,29 +1,39 @@
 """Every named URL × every role, checked against DESIGN §4.
 
-One table (`MATRIX`) says, for each URL, which customer it is about, which
-methods to try and the status each role must get; one test function runs it.
-A URL added to the project without a row here, or a row whose URL is gone,
-fails `test_every_url_has_a_row` / `test_every_row_names_a_url`.
+One table (`MATRIX`) says, for each URL, which record it is about (a builder
+such as `rep1_customer`), which models it covers, which methods to try and
+the status each role must get; one test function runs it. A URL added to the
+project without a row here, or a row whose URL is gone, fails
+`test_every_url_has_a_row` / `test_every_row_names_a_url`; a model with
+`objects.for_user()` that no row covers fails
+`test_every_restricted_model_has_a_row`.
+
+A new module adds its builders (a function of the role users returning the
+record, or None) and its rows; nothing else here changes.
 
 Keys are URL names; `name@variant` adds a second row for the same URL with a
-different customer (e.g. one whose success manager is the `success` user).
+different record (e.g. one whose success manager is the `success` user).
 """
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission, User
+from django.db.models import Model
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from crm.registry import registry
 from customers import services
-from customers.models import Customer, CustomerUserObjectPermission, Tag
-from tests import conftest
-from tests.conftest import client_for
+from customers.models import Contact, Customer, CustomerUserObjectPermission, Tag
+from tests import factories
+from tests.factories import PASSWORD, client_for
 
 ROLES = ("anon", "admin", "manager", "rep1", "rep2", "service", "success")
-PASSWORD = "pw-12345-test"
 
 
 def statuses(
@@ -66,18 +76,61 @@ class Ctx:
     client: Client
     users: dict[str, User]
     actor: User | None
-    customer: Customer | None
+    obj: Model | None
     tag: Tag
+
+    @property
+    def customer(self) -> Customer | None:
+        return self.obj if isinstance(self.obj, Customer) else None
+
+
+Users = dict[str, User]
+Builder = Callable[[Users], Model | None]
+
+
+def no_object(users: Users) -> None:
+    return None
+
+
+def rep1_customer(users: Users) -> Customer:
+    """A customer rep1 owns, with one contact."""
+    return factories.make_customer(users["rep1"], contacts=[factories.contact()])
+
+
+def rep1_managed_customer(users: Users) -> Customer:
+    """rep1's customer whose success manager is the `success` user."""
+    return factories.make_customer(
+        users["rep1"], contacts=[factories.contact()], success_manager=users["success"]
+    )
+
+
+def rep1_trashed_customer(users: Users) -> Customer:
+    """rep1's customer, moved to the trash by the admin."""
+    customer = rep1_customer(users)
+    services.customer_delete(actor=users["admin"], customer=customer)
+    return customer
+
+
+def object_kwargs(ctx: Ctx) -> dict:
+    """The URL kwargs of the record's own page: most record URLs take the same."""
+    if ctx.obj is None:
+        return {}
+    return resolve(ctx.obj.get_absolute_url()).kwargs
+
+
+# The customer pages show and edit its contacts: those rows cover both models.
+CUSTOMER_PAGES = (Customer, Contact)
 
 
 @dataclass(frozen=True)
 class Row:
-    customer: str | None = None  # "rep1", "rep1_managed", "rep1_trashed" or None
+    build: Builder = no_object
+    # The models whose visibility the row checks: the built record's model and
+    # what is reached through it. Every model with `for_user()` must be in a row.
+    covers: tuple[type[Model], ...] = ()
     get: dict[str, int] | None = None
     post: dict[str, int] | None = None
-    kwargs: Callable[[Ctx], dict] = lambda ctx: (
-        {"customer_no": ctx.customer.customer_no} if ctx.customer else {}
-    )
+    kwargs: Callable[[Ctx], dict] = object_kwargs
     data: Callable[[Ctx], dict] = lambda ctx: {}
     # Called after the POST with (ctx, allowed): allowed says whether the write
     # must have happened, i.e. the role is one of `writers`.
@@ -89,7 +142,7 @@ class Row:
 
 def customer_form_data(ctx: Ctx, **extra) -> dict:
     fields = {"name": "矩阵测试有限公司", "owner": ctx.users["rep1"].pk, **extra}
-    return conftest.customer_form_data(ctx.customer, **fields)
+    return factories.customer_form_data(ctx.customer, **fields)
 
 
 def refreshed(ctx: Ctx) -> Customer | None:
@@ -194,7 +247,8 @@ MATRIX: dict[str, Row] = {
         effect=created,
     ),
     "customers:customer_bulk": Row(
-        customer="rep1",
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
         kwargs=lambda ctx: {},
         get=everyone(405),
         # Always back to the list; customers the user may not change are not
@@ -219,7 +273,8 @@ MATRIX: dict[str, Row] = {
         ),
     ),
     "customers:customer_restore": Row(
-        customer="rep1_trashed",
+        build=rep1_trashed_customer,
+        covers=(Customer,),
         get=statuses(
             admin=405, manager=403, rep1=403, rep2=403, service=403, success=403
         ),
@@ -227,22 +282,27 @@ MATRIX: dict[str, Row] = {
         effect=restored,
     ),
     "customers:customer_purge": Row(
-        customer="rep1_trashed",
+        build=rep1_trashed_customer,
+        covers=(Customer,),
         get=statuses(
             admin=405, manager=403, rep1=403, rep2=403, service=403, success=403
         ),
         post=ONLY_ADMIN_TRASH,
         effect=purged,
     ),
-    "customers:customer_detail": Row(customer="rep1", get=DETAIL_OF_REP1),
+    "customers:customer_detail": Row(
+        build=rep1_customer, covers=CUSTOMER_PAGES, get=DETAIL_OF_REP1
+    ),
     "customers:customer_detail@success_manager": Row(
-        customer="rep1_managed",
+        build=rep1_managed_customer,
+        covers=CUSTOMER_PAGES,
         get=statuses(
             admin=200, manager=200, rep1=200, rep2=404, service=200, success=200
         ),
     ),
     "customers:customer_update": Row(
-        customer="rep1",
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
         get=CHANGE_REP1,
         post=CHANGE_REP1_POST,
         data=lambda ctx: customer_form_data(ctx),
@@ -251,7 +311,8 @@ MATRIX: dict[str, Row] = {
     "customers:customer_renewal": Row(
         # The dedicated page is for renew-only roles; owners change the
         # renewal date in the full edit form, so rep1 gets 403 here.
-        customer="rep1_managed",
+        build=rep1_managed_customer,
+        covers=CUSTOMER_PAGES,
         get=statuses(
             admin=200, manager=200, rep1=403, rep2=404, service=403, success=200
         ),
@@ -265,13 +326,15 @@ MATRIX: dict[str, Row] = {
         effect=renewal_set,
     ),
     "customers:customer_renewal@unmanaged": Row(
-        customer="rep1",
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
         get=statuses(
             admin=200, manager=200, rep1=403, rep2=404, service=403, success=404
         ),
     ),
     "customers:customer_delete": Row(
-        customer="rep1",
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
         get=statuses(
             admin=200, manager=403, rep1=403, rep2=404, service=403, success=404
         ),
@@ -281,7 +344,8 @@ MATRIX: dict[str, Row] = {
         effect=trashed,
     ),
     "customers:customer_share": Row(
-        customer="rep1",
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
         get=CHANGE_REP1,
         # rep2 tries to grant itself access; the others share with rep2.
         post=CHANGE_REP1_POST,
@@ -351,32 +415,19 @@ def matrix_params():
                 )
 
 
-def build_customer(kind: str | None, users, make_customer) -> Customer | None:
-    if kind is None:
-        return None
-    contacts = [
-        services.ContactData(
-            name="张伟", title="采购总监", phone="13812345678", email="zw@a.com"
-        )
-    ]
-    extra = {"success_manager": users["success"]} if kind == "rep1_managed" else {}
-    customer = make_customer(users["rep1"], contacts=contacts, **extra)
-    if kind == "rep1_trashed":
-        services.customer_delete(actor=users["admin"], customer=customer)
-    return customer
-
-
 @pytest.mark.parametrize("key, method, role, expected", list(matrix_params()))
-def test_permission_matrix(client, users, make_customer, key, method, role, expected):
-    # Given a user in `role` (or nobody) and the row's customer
+def test_permission_matrix(client, users, key, method, role, expected):
+    # Given a user in `role` (or nobody) and the row's record
     row = MATRIX[key]
     name = key.split("@")[0]
-    customer = build_customer(row.customer, users, make_customer)
+    obj = row.build(users)
+    if obj is not None:
+        assert type(obj) in row.covers, f"{key}: add {type(obj).__name__} to covers"
     actor = users.get(role)
     if actor is not None:
         client_for(client, actor)
     tag = Tag.objects.create(name="矩阵标签")
-    ctx = Ctx(client=client, users=users, actor=actor, customer=customer, tag=tag)
+    ctx = Ctx(client=client, users=users, actor=actor, obj=obj, tag=tag)
     url = reverse(name, kwargs=row.kwargs(ctx))
 
     # When it requests the URL
@@ -416,3 +467,125 @@ def test_admin_site_sends_anonymous_to_a_login(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def restricted_models() -> set[type[Model]]:
+    """Every model whose default manager decides visibility (`for_user`)."""
+    return {
+        model
+        for model in apps.get_models()
+        if hasattr(model._default_manager, "for_user")
+    }
+
+
+def test_every_restricted_model_has_a_row():
+    covered = {model for row in MATRIX.values() for model in row.covers}
+    missing = {m.__name__ for m in restricted_models() - covered}
+    assert not missing, (
+        f"models with for_user() that no permission matrix row covers: {missing}; "
+        "add rows whose builder makes one (or reaches it) and list it in covers"
+    )
+
+
+def test_the_restricted_models_include_customers_and_contacts():
+    # The walk above must see the models it is there to guard.
+    assert {Customer, Contact} <= restricted_models()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = {"customers", "followups", "opportunities", "reports"}
+
+
+def imported_modules(tree: ast.AST, package: str) -> set[str]:
+    """Every module an AST imports, relative imports resolved within `package`."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            names.add(module)
+            names |= {f"{module}.{alias.name}" for alias in node.names}
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", ""))
+            == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            names.add(str(node.args[0].value))
+    return names
+
+
+def core_sources() -> list[Path]:
+    return [
+        path
+        for path in sorted((ROOT / "crm").rglob("*.py"))
+        if not {"settings", "migrations"} & set(path.relative_to(ROOT).parts)
+    ]
+
+
+def test_the_core_imports_no_app():
+    # crm/ knows no app: apps register what they add (crm/registry.py).
+    offending = []
+    for path in core_sources():
+        package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for module in sorted(imported_modules(tree, package)):
+            if module.split(".")[0] in APPS:
+                offending.append(f"{path.relative_to(ROOT)}: {module}")
+    assert not offending, f"crm/ imports apps: {offending}"
+
+
+def test_the_import_check_sees_every_import_form():
+    tree = ast.parse(
+        "import customers.models\n"
+        "from followups import services\n"
+        "from opportunities.models import Opportunity\n"
+        "importlib.import_module('reports.views')\n"
+    )
+    found = {m.split(".")[0] for m in imported_modules(tree, "crm.sub")}
+    assert found >= APPS
+    assert len(core_sources()) > 10
+
+
+def role_groups() -> set[str]:
+    return {role for grants in registry.role_grants.values() for role in grants}
+
+
+def perms_of(group: Group) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in group.permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(factories.ROLE_USERS.values()))
+def test_each_role_group_holds_exactly_the_registered_grants(role):
+    # Given the groups as the migrations left them, and what apps registered
+    assert registry.grants_for(role), f"no app registers grants for {role}"
+    group = Group.objects.get(name=role)
+    # Then the group holds every registered grant and nothing more
+    held = perms_of(group)
+    assert registry.grants_for(role) - held == set(), "registered but not held"
+    assert held - registry.grants_for(role) == set(), "held but never registered"
+
+
+@pytest.mark.django_db
+def test_every_registered_grant_names_a_permission_and_a_role_group():
+    existing = {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    for role in role_groups():
+        assert Group.objects.filter(name=role).exists(), role
+        assert registry.grants_for(role) <= existing, role

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from crm.models import CustomField, HistoryEntry, SecurityEvent
 from customers.models import Customer, Tag
-from tests.conftest import client_for
+from tests.factories import client_for
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from crm.models import CustomField
 from customers.models import Customer
-from tests.conftest import client_for, customer_form_data
+from tests.factories import client_for, customer_form_data
 
 UNFIT = "不符合当前字段类型"
 

@@ -1,7 +1,7 @@
 """Apps add their pages, navigation and workbench panels through the registry."""
 
 from crm.registry import NavItem, Panel, registry
-from tests.conftest import client_for
+from tests.factories import client_for
 
 TEMPLATE = "customers/panels/renewals.html"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import client_for
+from tests.factories import client_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,3 +85,72 @@ def test_default_language_is_simplified_chinese(client, users):
     html = client_for(client, users["rep1"]).get("/").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "工作台" in html
+
+
+# Hostile input: numbers, echoed errors and spreadsheet formulas.
+# (Imports sit in the tests so this block stays an addition at the end.)
+
+BIG_ID = "99999999999999999999"
+
+
+def test_a_page_size_that_only_looks_like_a_number_falls_back(client, users):
+    response = client_for(client, users["rep1"]).get("/customers/?per_page=²")
+    assert response.status_code == 200
+    assert response.context["per_page"] == 25
+
+
+@pytest.mark.parametrize("value", [BIG_ID, "-" + BIG_ID, "9223372036854775808"])
+def test_an_out_of_range_tag_id_is_an_invalid_choice(client, users, value):
+    from tests.factories import customer_form_data
+
+    c = client_for(client, users["rep1"])
+    response = c.post(
+        "/customers/new/", customer_form_data(owner=users["rep1"].pk, tags=[value])
+    )
+    assert response.status_code == 200
+    assert f"{value} 不在可用的选项中" in response.context["form"].errors["tags"][0]
+    assert c.get("/customers/", {"tag": value}).status_code == 200
+
+
+def test_id_lists_skip_ids_no_integer_column_can_hold(db):
+    from customers.models import Tag
+
+    tag = Tag.objects.first()
+    assert list(Tag.objects.filter(pk__in=[BIG_ID, tag.pk])) == [tag]
+    assert not Tag.objects.filter(pk__in=[BIG_ID, "-" + BIG_ID]).exists()
+
+
+@pytest.mark.parametrize("param", ["status", "ordering"])
+def test_the_export_error_page_escapes_what_it_echoes(client, users, param):
+    evil = "<meta http-equiv=refresh content=0;url=//evil>"
+    c = client_for(client, users["admin"])
+    response = c.get("/customers/export/", {param: evil})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<meta http-equiv=refresh" not in html
+    assert "&lt;meta http-equiv=refresh" in html
+    assert "无法导出" in html and 'href="/customers/"' in html
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_formulas_in_cells_and_header(
+    client, users, make_customer, start
+):
+    import csv
+    import io
+
+    from crm.models import CustomField
+    from customers.models import Customer
+
+    label = f'{start}HYPERLINK("http://x","y")'
+    CustomField.objects.create(
+        target="customer", key="note", label=label, field_type="text", show_in_list=True
+    )
+    customer = make_customer(users["rep1"])
+    # Stored as an import or an older version may have left it.
+    Customer.objects.filter(pk=customer.pk).update(custom={"note": f"{start}cmd"})
+    response = client_for(client, users["admin"]).get("/customers/export/")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, row = csv.reader(io.StringIO(body, newline=""))
+    column = header.index("'" + label)
+    assert row[column] == f"'{start}cmd"

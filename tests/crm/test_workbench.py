@@ -2,7 +2,7 @@ import datetime
 
 from django.utils import timezone
 
-from tests.conftest import client_for
+from tests.factories import client_for
 
 
 def panels(response) -> dict:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from customers import services
-from tests.conftest import client_for
+from tests.factories import client_for
 
 
 def found(client, user, text) -> bool:

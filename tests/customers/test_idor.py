@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer, CustomerUserObjectPermission, Tag
-from tests.conftest import client_for
-from tests.conftest import customer_form_data as edit_form_data
+from tests.factories import client_for
+from tests.factories import customer_form_data as edit_form_data
 
 
 def list_shows(response, customer: Customer) -> bool:

@@ -7,15 +7,8 @@ from django.db import IntegrityError, transaction
 from crm.models import NumberSequence
 from crm.privacy import mask_email, mask_phone, mask_text
 from customers.models import Contact, Customer, Region
-from customers.validators import (
-    credit_code_check_char,
-    normalize_phone,
-    validate_credit_code,
-)
-
-
-def valid_code(body17: str = "91330100MA27XK9X5") -> str:
-    return body17 + credit_code_check_char(body17)
+from customers.validators import normalize_phone, validate_credit_code
+from tests.factories import valid_code
 
 
 def test_real_credit_code_passes_checksum():

@@ -6,7 +6,7 @@ from django.urls import reverse
 from customers import services
 from customers.models import Customer
 from customers.validators import credit_code_check_char
-from tests.conftest import client_for, customer_form_data
+from tests.factories import client_for, customer_form_data
 
 CODE = "91310000MA1K4" + "AB9C"
 CODE += credit_code_check_char(CODE)

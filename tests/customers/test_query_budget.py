@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customers import services
-from tests.conftest import client_for
+from tests.factories import client_for
 
 LIST_BUDGET = 14
 DETAIL_BUDGET = {"admin": 13, "manager": 14, "rep1": 14, "service": 12}

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from customers.models import Customer
 from customers.validators import normalize_phone, validate_credit_code
-from tests.conftest import ROLE_USERS
+from tests.factories import ROLE_USERS
 
 EXPECTED_ROLES = ROLE_USERS  # seed_demo makes the same users as the fixtures
 

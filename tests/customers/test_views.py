@@ -5,8 +5,8 @@ from django.test.utils import CaptureQueriesContext
 from crm.models import CustomField
 from customers import services
 from customers.models import Customer, Tag
-from tests.conftest import client_for
-from tests.customers.test_models import valid_code
+from tests.factories import client_for
+from tests.factories import valid_code
 
 
 def form_data(**overrides):
@@ -126,7 +126,7 @@ def test_stale_edit_is_refused_and_shows_the_other_change(client, users, rep1_cu
         form_data(
             name=rep1_customer.name,
             city="温州",
-            version=response.context["form"].data["version"],
+            version=response.context["form"]["version"].value(),
             **{"contacts-0-name": "张伟"},
         ),
     )

@@ -1,0 +1,107 @@
+"""Plain functions that build test data the way the application does.
+
+Fixtures in `tests/conftest.py` call these; test modules import them from
+here, never from conftest or from another test module.
+"""
+
+import itertools
+
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from crm import roles
+from customers import services
+from customers.models import Customer, Industry, Region
+from customers.validators import credit_code_check_char
+
+PASSWORD = "pw-12345-test"
+
+ROLE_USERS = {
+    "admin": roles.ADMIN,
+    "manager": roles.SALES_MANAGER,
+    "rep1": roles.SALES_REP,
+    "rep2": roles.SALES_REP,
+    "service": roles.SERVICE,
+    "success": roles.SUCCESS,
+}
+
+_names = itertools.count(1)
+
+
+def make_user(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username, password=PASSWORD)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if role == roles.ADMIN:
+        user.is_staff = True
+        user.save()
+    return user
+
+
+def make_users() -> dict[str, User]:
+    return {name: make_user(name, role) for name, role in ROLE_USERS.items()}
+
+
+def make_customer(owner: User, **data) -> Customer:
+    """A customer created through `customer_create`, as the UI creates one."""
+    contacts = data.pop("contacts", [])
+    tags = data.pop("tags", [])
+    data.setdefault("name", f"测试客户{next(_names)}有限公司")
+    data.setdefault("industry", Industry.objects.get(code="65"))
+    data.setdefault("region", Region.objects.get(code="31"))
+    data.setdefault("owner", owner)
+    return services.customer_create(
+        actor=owner, data=data, tags=tags, contacts=contacts
+    )
+
+
+def contact(**data) -> services.ContactData:
+    data.setdefault("name", "张伟")
+    data.setdefault("title", "采购总监")
+    data.setdefault("phone", "13812345678")
+    data.setdefault("email", "zw@a.com")
+    return services.ContactData(**data)
+
+
+def client_for(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+def customer_form_data(customer: Customer | None = None, **changes) -> dict:
+    """What the customer form posts: `customer` as it stands (or a minimal new
+    customer without contacts), plus `changes`."""
+    contacts = list(customer.contacts.all()) if customer else []
+    data = {
+        "name": customer.name if customer else "新建测试有限公司",
+        "type": customer.type if customer else Customer.Type.ENTERPRISE,
+        "industry": (customer.industry_id or "") if customer else "",
+        "region": (customer.region_id or "") if customer else "",
+        "level": customer.level if customer else Customer.Level.C,
+        "status": customer.status if customer else Customer.Status.POTENTIAL,
+        "historical_amount": str(customer.historical_amount) if customer else "0",
+        "owner": customer.owner_id if customer else "",
+        "version": customer.version if customer else "",
+        "contacts-TOTAL_FORMS": str(len(contacts)),
+        "contacts-INITIAL_FORMS": str(len(contacts)),
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
+    }
+    for i, c in enumerate(contacts):
+        data.update(
+            {
+                f"contacts-{i}-id": c.pk,
+                f"contacts-{i}-name": c.name,
+                f"contacts-{i}-title": c.title,
+                f"contacts-{i}-phone": c.phone,
+                f"contacts-{i}-email": c.email,
+                f"contacts-{i}-is_primary": "on" if c.is_primary else "",
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def valid_code(body17: str = "91330100MA27XK9X5") -> str:
+    """A unified social credit code with a correct check character."""
+    return body17 + credit_code_check_char(body17)
