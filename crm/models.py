@@ -41,7 +41,7 @@ class NumberSequence(models.Model):
     def reserve(cls, code: str) -> None:
         """Make sure a number that arrives from outside (import) is never issued."""
         prefix, rest = code[0], code[1:]
-        if len(rest) < 11 or not rest.isdigit():
+        if len(rest) < 11 or not (rest.isascii() and rest.isdigit()):
             return
         day = timezone.datetime.strptime(rest[:8], "%Y%m%d").date()
         seq = int(rest[8:])

@@ -171,6 +171,20 @@ class BaseContactFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # The service deletes the contacts a save leaves out, so a list that
+        # does not name every stored contact (a forged form count, a truncated
+        # post) must not be saved; deleting is only ever an explicit tick.
+        if self.instance.pk:
+            stored = set(self.instance.contacts.values_list("pk", flat=True))
+            named = {f.instance.pk for f in self.forms if f.instance.pk}
+            if stored - named:
+                raise ValidationError(
+                    _(
+                        "The list of contacts was incomplete, so nothing was "
+                        "saved. Reload the page and try again."
+                    ),
+                    code="incomplete",
+                )
         primaries = [
             f
             for f in self.forms
@@ -192,6 +206,8 @@ class BaseContactFormSet(forms.BaseInlineFormSet):
         ]
 
 
+MAX_CONTACTS = 50
+
 ContactFormSet = forms.inlineformset_factory(
     Customer,
     Contact,
@@ -199,6 +215,10 @@ ContactFormSet = forms.inlineformset_factory(
     formset=BaseContactFormSet,
     extra=1,
     can_delete=True,
+    # A forged form count must not make the server build millions of forms.
+    max_num=MAX_CONTACTS,
+    absolute_max=MAX_CONTACTS,
+    validate_max=True,
 )
 
 

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from crm.models import CustomField
 from customers import services
 from customers.models import Customer, Tag
-from tests.factories import client_for
+from tests.factories import client_for, customer_form_data
 from tests.factories import valid_code
 
 
@@ -307,3 +307,18 @@ def test_list_pages_keep_the_filters(client, users, make_customer):
     assert 'href="?level=A&amp;page=2"' in first
     second = c.get("/customers/", {"level": "A", "page": 2})
     assert len(second.context["object_list"]) == 2
+
+
+def test_a_forged_contact_count_neither_wipes_nor_floods(client, users, rep1_customer):
+    # Given rep1's customer with one contact
+    c = client_for(client, users["rep1"])
+    url = f"/customers/{rep1_customer.customer_no}/edit/"
+
+    # When the edit form arrives with a negative or huge contact count
+    for total in ("-1", "0", "99999999999999999999"):
+        data = customer_form_data(rep1_customer, **{"contacts-TOTAL_FORMS": total})
+        response = c.post(url, data)
+
+        # Then nothing is saved and the contact is still there
+        assert response.status_code == 200, total
+        assert rep1_customer.contacts.count() == 1, total
