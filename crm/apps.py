@@ -12,7 +12,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM core")
 
     def ready(self):
-        from . import lookups  # noqa: F401  (registers the has_element lookup)
+        from . import lookups  # noqa: F401  (registers the project's lookups)
         from .registry import NavItem, registry
         from .roles import CORE_GRANTS
 

@@ -10,7 +10,9 @@ model instances they are given.
 
 import re
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
+
+from .querysets import flag
 
 CONTACT_DETAIL_ACTIONS = ("change", "renew")
 FLAG = "contacts_visible"
@@ -29,10 +31,7 @@ def contact_details_q(queryset, user) -> Q | None:
 
 def annotate_contact_visibility(queryset, user):
     """Add the boolean column `contacts_visible` to each row."""
-    q = contact_details_q(queryset, user)
-    if q is None:
-        q = ~Q(pk__in=[])
-    return queryset.annotate(**{FLAG: ExpressionWrapper(q, BooleanField())})
+    return queryset.annotate(**{FLAG: flag(contact_details_q(queryset, user))})
 
 
 def may_see_contact_details(queryset, user, pk) -> bool:

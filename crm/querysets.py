@@ -16,7 +16,7 @@ declaration into one WHERE clause:
   when `via_parent_allowed()` says the user's role reaches them that way.
 """
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from . import permissions
 
@@ -69,12 +69,17 @@ class RestrictedQuerySet(QuerySet):
 
         Lists and detail pages compute their "may edit / may delete" flags
         this one way, in the same query that reads the rows."""
-        q = self.access_q(user, action)
-        if q is None:
-            flag = Value(True, output_field=BooleanField())
-        else:
-            flag = ExpressionWrapper(q, output_field=BooleanField())
-        return self.annotate(**{name: flag})
+        return self.annotate(**{name: flag(self.access_q(user, action))})
+
+
+def flag(q: Q | None):
+    """A boolean column for condition `q` (None: every row). Never SQL NULL: a
+    comparison with an empty column (no success manager) is False, not unknown."""
+    if q is None:
+        return Value(True, output_field=BooleanField())
+    return Case(
+        When(q, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
 
 
 class SoftDeleteQuerySet(RestrictedQuerySet):

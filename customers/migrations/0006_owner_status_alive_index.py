@@ -5,19 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_role_grants'),
+        ("customers", "0005_role_grants"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='customer',
-            name='customers_c_owner_i_c3738a_idx',
+            model_name="customer",
+            name="customers_c_owner_i_c3738a_idx",
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'status'], name='customer_owner_status_alive'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["owner", "status"],
+                name="customer_owner_status_alive",
+            ),
         ),
     ]

@@ -58,3 +58,16 @@ def test_may_see_contact_details_per_record(users, rep1_customer, managed):
 )
 def test_reveal(value, visible, kind, shown):
     assert privacy.reveal(value, visible, kind) == shown
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("", ""),
+        ("no-at-sign", "****"),
+        ("zw@a.com", "z***@a.com"),
+        ("a@b@c.com", "a***@b@c.com"),
+    ],
+)
+def test_mask_email(value, shown):
+    assert privacy.mask_email(value) == shown

@@ -45,3 +45,26 @@ def test_success_manager_sees_renewals_of_assigned_customers(
     response = client_for(client, users["success"]).get("/")
     renewals = panels(response)["customers.renewals"]["renewals"]
     assert [c.name for c in renewals] == ["成功经理的客户"]
+
+
+def test_my_counts_stop_at_the_list_cap(client, users, make_customer, settings):
+    settings.CRM_LIST_COUNT_CAP = 2
+    for i in range(3):
+        make_customer(users["rep1"], name=f"封顶公司{i}")
+    response = client_for(client, users["rep1"]).get("/")
+    mine = panels(response)["customers.mine"]
+    counts = {value: n for value, _label, n in mine["status_counts"]}
+    assert counts == {"potential": 3, "active": 0, "lost": 0}
+    assert mine["visible_count"] == 3
+    assert response.content.decode().count("2+") == 2  # potential, and visible
+
+
+def test_customers_i_can_see_include_shares_and_managed(client, users, make_customer):
+    from crm import permissions
+
+    make_customer(users["rep1"], name="自己的公司")
+    shared = make_customer(users["rep2"], name="共享的公司")
+    make_customer(users["rep2"], name="别人的公司")
+    permissions.grant(users["rep1"], shared, ["view"])
+    mine = panels(client_for(client, users["rep1"]).get("/"))["customers.mine"]
+    assert mine["visible_count"] == 2

@@ -3,20 +3,30 @@
 import threading
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
 from django.db import close_old_connections, connection
 
 from crm.features import StaleEdit
+from crm.registry import registry
+from crm.roles import grant_role_permissions
 from customers import services
 from customers.models import Customer
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_saves_from_one_version_refuse_exactly_one(users, make_customer):
+def test_two_concurrent_saves_from_one_version_refuse_exactly_one(request):
     if connection.vendor != "postgresql":
         pytest.skip(
             "NEEDS POSTGRESQL: row locks between concurrent transactions are only "
             "meaningful there; run with DATABASE_URL=postgres://... to cover this"
         )
+    # An earlier transactional test may have flushed what the migrations load.
+    roles = {role for grants in registry.role_grants.values() for role in grants}
+    grant_role_permissions(apps, {r: sorted(registry.grants_for(r)) for r in roles})
+    call_command("load_reference", verbosity=0)
+    users = request.getfixturevalue("users")
+    make_customer = request.getfixturevalue("make_customer")
     customer = make_customer(users["rep1"], name="并发编辑有限公司")
     loaded = customer.version
     barrier = threading.Barrier(2)

@@ -268,11 +268,11 @@ def test_a_refusal_names_the_colleague_by_full_name_or_username(users, rep1_cust
         services.customers_reassign(
             actor=users["manager"], customers=qs, owner=users["service"]
         )
-    assert "service's role cannot own" in by_username.value.messages[0]
+    assert by_username.value.messages[0].startswith("service")
     users["service"].first_name, users["service"].last_name = "芳", "王"
     users["service"].save()
     with pytest.raises(ValidationError) as by_name:
         services.customers_reassign(
             actor=users["manager"], customers=qs, owner=users["service"]
         )
-    assert "王芳" in by_name.value.messages[0] or "芳 王" in by_name.value.messages[0]
+    assert by_name.value.messages[0].startswith("芳 王")

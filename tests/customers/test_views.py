@@ -5,8 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from crm.models import CustomField
 from customers import services
 from customers.models import Customer, Tag
-from tests.factories import client_for, customer_form_data
-from tests.factories import valid_code
+from tests.factories import client_for, customer_form_data, valid_code
 
 
 def form_data(**overrides):
@@ -98,40 +97,41 @@ def test_duplicate_credit_code_error_sits_on_the_field(client, users, make_custo
 
 
 def test_stale_edit_is_refused_and_shows_the_other_change(client, users, rep1_customer):
+    # Given rep1 opened the edit form, and the manager then changed the city
     c = client_for(client, users["rep1"])
-    edit_page = c.get(f"/customers/{rep1_customer.customer_no}/edit/")
-    started_at = edit_page.context["form"].initial["version"]
+    url = f"/customers/{rep1_customer.customer_no}/edit/"
+    form = c.get(url).context["form"]
+    loaded = {"version": form["version"].value(), "loaded": form["loaded"].value()}
     services.customer_update(
         actor=users["manager"],
         customer=rep1_customer,
         data={"city": "宁波"},
-        expected_version=started_at,
+        expected_version=loaded["version"],
     )
-    response = c.post(
-        f"/customers/{rep1_customer.customer_no}/edit/",
-        form_data(
-            name=rep1_customer.name,
-            city="温州",
-            version=started_at,
-            **{"contacts-0-name": "张伟"},
-        ),
-    )
+
+    # When rep1 saves a new address from the old version
+    mine = customer_form_data(rep1_customer, address="温州路1号", **loaded)
+    mine["city"] = ""  # the city as rep1 loaded it
+    response = c.post(url, mine)
+
+    # Then nothing is saved and the manager's change is shown
     html = response.content.decode()
     assert response.status_code == 200
     assert "alert-warning" in html and "宁波" in html
-    assert Customer.objects.get(pk=rep1_customer.pk).city == "宁波"
-    # The form now carries the current version: saving again applies the edit.
-    again = c.post(
-        f"/customers/{rep1_customer.customer_no}/edit/",
-        form_data(
-            name=rep1_customer.name,
-            city="温州",
-            version=response.context["form"]["version"].value(),
-            **{"contacts-0-name": "张伟"},
-        ),
+    assert Customer.objects.get(pk=rep1_customer.pk).address == ""
+
+    # And saving the form as shown again keeps both changes
+    merged = response.context["form"]
+    again = customer_form_data(
+        rep1_customer,
+        address=merged["address"].value(),
+        city=merged["city"].value(),
+        version=merged["version"].value(),
+        loaded=merged["loaded"].value(),
     )
-    assert again.status_code == 302
-    assert Customer.objects.get(pk=rep1_customer.pk).city == "温州"
+    assert c.post(url, again).status_code == 302
+    saved = Customer.objects.get(pk=rep1_customer.pk)
+    assert (saved.city, saved.address) == ("宁波", "温州路1号")
 
 
 def test_detail_shows_history(client, users, rep1_customer):
