@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo12345
 
-.PHONY: run test install install-dev chromium lint messages mutate
+.PHONY: run dev demo-data test install install-dev chromium lint messages mutate
 
 $(VENV)/.installed: pyproject.toml
 	@python=$$(scripts/find-python) || exit 1; \
@@ -31,12 +31,23 @@ chromium:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-run: install
+demo-data: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference
-	$(PY) manage.py seed_demo --password $(DEMO_PASSWORD)
+	$(PY) manage.py seed_demo --password $(DEMO_PASSWORD) --host $(HOST) --port $(PORT)
 	@echo
 	@echo "CRM running at http://$(HOST):$(PORT)/  — log in as admin / $(DEMO_PASSWORD) (see the users above)"
+
+# What users will see: DEBUG off (the app's own 404/500 pages, tracebacks in this
+# console), static files from WhiteNoise, a generated key kept in .secret_key.
+run: export DJANGO_SETTINGS_MODULE := crm.settings.local
+run: demo-data
+	exec $(VENV)/bin/gunicorn crm.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	  --access-logfile -
+
+# Development: Django's debug server (debug pages, code reloading).
+dev: export DJANGO_SETTINGS_MODULE := crm.settings.dev
+dev: demo-data
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev

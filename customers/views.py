@@ -55,8 +55,12 @@ class CustomerListView(RestrictedViewMixin, FilterView):
     def get_paginate_by(self, queryset):
         return page_size(self.request.GET.get("per_page"))
 
+    def is_results_request(self) -> bool:
+        """An htmx request from the filter bar: it gets the results partial."""
+        return bool(self.request.htmx and not self.request.htmx.boosted)
+
     def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
+        if self.is_results_request():
             return [f"{self.template_name}#results"]
         return [self.template_name]
 
@@ -71,6 +75,9 @@ class CustomerListView(RestrictedViewMixin, FilterView):
         ctx.update(
             custom_columns=columns,
             query_string=query.urlencode(),
+            # The partial carries the export link out of band: the page's link
+            # would otherwise still export the filters it was loaded with.
+            export_link_oob=self.is_results_request(),
             current_ordering=self.request.GET.get("ordering", ""),
             page_sizes=settings.CRM_PAGE_SIZES,
             per_page=self.get_paginate_by(None),

@@ -163,5 +163,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"crm.security": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "crm.security": {"handlers": ["console"], "level": "INFO"},
+        # Server errors with their tracebacks, whatever DEBUG is (Django's own
+        # console handler is silent without DEBUG). Not propagated, so with
+        # DEBUG on the traceback is not printed a second time by that handler.
+        "django.request": {
+            "handlers": ["console"],
+            "level": "ERROR",
+            "propagate": False,
+        },
+    },
 }

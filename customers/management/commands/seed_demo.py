@@ -1,6 +1,7 @@
 """Demo data: one user per role and realistic Chinese customers.
 
-`manage.py seed_demo [--password PW] [--customers N]` is idempotent: users are
+`manage.py seed_demo [--password PW] [--customers N] [--host H] [--port P]` is
+idempotent (host and port only name the login URL it prints): users are
 found by username (their password is reset to PW), and customers are only
 added until N non-deleted ones exist. Customers go through
 `services.customer_create` so owner grants and history are made as in the UI.
@@ -25,7 +26,6 @@ from customers.models import Customer, Industry, Region, Tag
 from customers.validators import CREDIT_CODE_CHARS, credit_code_check_char
 
 SEED = 2024
-URL = "http://127.0.0.1:8000/"
 
 # username, role group, Chinese full name, email
 DEMO_USERS = [
@@ -296,6 +296,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default="demo12345")
         parser.add_argument("--customers", type=int, default=60)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, **options):
         password = options["password"]
@@ -315,7 +317,7 @@ class Command(BaseCommand):
             f"{existing + missing} customers ({missing} created) "
             f"in {time.monotonic() - started:.1f}s."
         )
-        self.print_logins(password)
+        self.print_logins(password, f"http://{options['host']}:{options['port']}/")
 
     def seed_users(self, password: str) -> dict:
         User = get_user_model()
@@ -342,8 +344,8 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def print_logins(self, password: str) -> None:
-        self.stdout.write(self.style.SUCCESS(f"Log in at {URL} with:"))
+    def print_logins(self, password: str, url: str) -> None:
+        self.stdout.write(self.style.SUCCESS(f"Log in at {url} with:"))
         for username, role, full_name, _email in DEMO_USERS:
             self.stdout.write(
                 f"  {username:<8} {role}（{full_name}）  password: {password}"
