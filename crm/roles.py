@@ -52,9 +52,14 @@ def grant_role_permissions(apps, grants: dict[str, list[str]]) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        # A migration's app configs carry no models module, which makes
+        # create_permissions() skip them; restore whatever was there.
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = models_module
     _give(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), grants)
 
 

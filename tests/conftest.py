@@ -1,7 +1,7 @@
 """Shared fixtures; each one calls a builder in `tests/factories.py`."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 
 from customers.models import Customer
 from tests import factories
@@ -18,6 +18,9 @@ from tests.factories import (  # noqa: F401
 
 @pytest.fixture
 def users(db) -> dict[str, User]:
+    if not Group.objects.exists():
+        # A transactional test earlier in the run emptied the tables.
+        factories.restore_migrated_rows()
     return factories.make_users()
 
 

@@ -105,3 +105,24 @@ def customer_form_data(customer: Customer | None = None, **changes) -> dict:
 def valid_code(body17: str = "91330100MA27XK9X5") -> str:
     """A unified social credit code with a correct check character."""
     return body17 + credit_code_check_char(body17)
+
+
+def restore_migrated_rows() -> None:
+    """Put back the rows the data migrations seed (roles and their grants,
+    industries, provinces, tags) after a transactional test emptied the tables.
+
+    Every step is idempotent. The flush re-creates content types and
+    permissions through post_migrate, unless a serialized-rollback test
+    inhibited it, in which case the signal is sent here first."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from customers.models import Industry, Region, Tag
+    from customers.reference import load_reference, seed_tags
+
+    if not ContentType.objects.exists() or not Permission.objects.exists():
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    load_reference(Industry, Region)
+    seed_tags(Tag)
+    roles.sync_registered_roles()

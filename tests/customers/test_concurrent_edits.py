@@ -3,13 +3,11 @@
 import threading
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.db import close_old_connections, connection
 
 from crm.features import StaleEdit
-from crm.registry import registry
-from crm.roles import grant_role_permissions
+from crm.roles import sync_registered_roles
 from customers import services
 from customers.models import Customer
 
@@ -22,8 +20,7 @@ def test_two_concurrent_saves_from_one_version_refuse_exactly_one(request):
             "meaningful there; run with DATABASE_URL=postgres://... to cover this"
         )
     # An earlier transactional test may have flushed what the migrations load.
-    roles = {role for grants in registry.role_grants.values() for role in grants}
-    grant_role_permissions(apps, {r: sorted(registry.grants_for(r)) for r in roles})
+    sync_registered_roles()
     call_command("load_reference", verbosity=0)
     users = request.getfixturevalue("users")
     make_customer = request.getfixturevalue("make_customer")

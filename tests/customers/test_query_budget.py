@@ -2,8 +2,9 @@
 
 Before the core refactor the list took 14 queries and the detail page 14-17;
 the row flags and the masking decision now come with the rows, and these
-budgets are today's counts: a change that adds a query to either page fails. Counts of a warm request: the first one also reads the reference
-choices, cached per process afterwards.
+budgets are today's counts: a change that adds a query to either page fails.
+Counts are of a warm request: the first one also reads the reference choices,
+cached per process afterwards.
 """
 
 import pytest

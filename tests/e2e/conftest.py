@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import restore_migrated_rows
+
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -63,29 +65,7 @@ def reference_data(live_server, transactional_db):
     post_migrate, unless a serialized-rollback test elsewhere inhibited it, in
     which case the signal is sent here first so the role grants find them.
     """
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management.sql import emit_post_migrate_signal
-
-    from crm import roles
-    from customers.models import Industry, Region, Tag
-    from customers.reference import load_reference, seed_tags
-
-    if not ContentType.objects.exists() or not Permission.objects.exists():
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    load_reference(Industry, Region)
-    seed_tags(Tag)
-    roles.sync_registered_roles()
-
-    assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ROLE_LABELS)
-    assert (
-        Group.objects.get(name=roles.SALES_REP)
-        .permissions.filter(codename="add_customer")
-        .exists()
-    )
-    assert Industry.objects.filter(code="65").exists()
-    assert Region.objects.filter(code="33").exists()
-    assert Tag.objects.count() >= 5
+    restore_migrated_rows()
 
 
 def _slug(text: str) -> str:
