@@ -40,12 +40,15 @@ def may_see_contact_details(queryset, user, pk) -> bool:
 
 
 def mask_phone(value: str) -> str:
+    """138****5678: a full number keeps its first three and last four digits;
+    a shorter one (a local number without area code, in a note) only its last
+    two, so no number is ever shown whole."""
     if not value:
         return ""
     digits = [i for i, c in enumerate(value) if c.isdigit()]
     if len(digits) < 7:
         return "****"
-    hide = set(digits[3:-4])
+    hide = set(digits[3:-4] if len(digits) >= 10 else digits[:-2])
     return "".join("*" if i in hide else c for i, c in enumerate(value))
 
 
@@ -68,8 +71,8 @@ def mask_text(text: str) -> str:
     return PHONE_RE.sub(lambda m: mask_phone(m.group()), text)
 
 
-def reveal(value: str, visible: bool, kind: str = "text") -> str:
-    """`value` as the reader may see it."""
+def reveal(value: str, visible: bool, kind: str) -> str:
+    """`value` as the reader may see it; `kind` is "phone", "email" or "text"."""
     if visible or not value:
         return value
     return {"phone": mask_phone, "email": mask_email}.get(kind, mask_text)(value)

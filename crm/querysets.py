@@ -16,7 +16,7 @@ declaration into one WHERE clause:
   when `via_parent_allowed()` says the user's role reaches them that way.
 """
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from . import permissions
 
@@ -76,10 +76,8 @@ def flag(q: Q | None):
     """A boolean column for condition `q` (None: every row). Never SQL NULL: a
     comparison with an empty column (no success manager) is False, not unknown."""
     if q is None:
-        return Value(True, output_field=BooleanField())
-    return Case(
-        When(q, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
+        return Value(True)
+    return Case(When(q, then=Value(True)), default=Value(False))
 
 
 class SoftDeleteQuerySet(RestrictedQuerySet):

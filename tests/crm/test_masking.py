@@ -1,0 +1,31 @@
+"""No phone number is ever shown whole to a reader who may not see it."""
+
+import pytest
+
+from crm.privacy import mask_phone, mask_text, reveal
+
+
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("", ""),
+        ("13812345678", "138****5678"),
+        ("010-62345678", "010-****5678"),
+        ("6234567", "*****67"),  # a local number without area code
+        ("62345678", "******78"),
+        ("123456", "****"),
+    ],
+)
+def test_mask_phone(value, masked):
+    assert mask_phone(value) == masked
+
+
+def test_a_short_number_in_a_note_is_masked_too():
+    assert mask_text("总机 6234567 转 8") == "总机 *****67 转 8"
+
+
+def test_reveal_masks_by_kind_only_when_hidden():
+    assert reveal("13812345678", True, "phone") == "13812345678"
+    assert reveal("13812345678", False, "phone") == "138****5678"
+    assert reveal("zw@a.com", False, "email") == "z***@a.com"
+    assert reveal("备用 13812345678", False, "text") == "备用 138****5678"
