@@ -69,26 +69,32 @@ class CustomFieldAdmin(admin.ModelAdmin):
         return ["target", "key"] if obj else []
 
 
-@admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "kind", "actor", "target", "rows"]
-    list_filter = ["kind"]
-    readonly_fields = ["at", "kind", "actor", "target", "rows", "detail"]
+class ReadOnlyAdminMixin:
+    """View only, superusers included: records are written through the
+    services (grants, history, trash, audit), which the admin would bypass,
+    and the audit trail is something nobody may thin out."""
+
     actions = None
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        # An audit trail nobody may thin out, superusers included.
         return False
 
 
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "kind", "actor", "target", "rows"]
+    list_filter = ["kind"]
+    readonly_fields = ["at", "kind", "actor", "target", "rows", "detail"]
+
+
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
+class HistoryEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "action", "content_type", "object_id", "actor", "version"]
     list_filter = ["action", "content_type"]
     view_on_site = False  # a purged record's entries have no page to go to
@@ -101,16 +107,6 @@ class HistoryEntryAdmin(admin.ModelAdmin):
         "version",
         "changes",
     ]
-    actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The lock itself is in crm.auth's backend; this form only tells a locked-out

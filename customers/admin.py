@@ -1,23 +1,8 @@
 from django.contrib import admin
 
+from crm.admin import ReadOnlyAdminMixin
+
 from .models import Contact, Customer, Tag
-
-
-class ReadOnlyAdminMixin:
-    """View only: records are written through the services (grants, history,
-    trash, audit), which the admin would bypass. No object-permission pages
-    either: sharing is `customer_share`, which is audited."""
-
-    actions = None
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContactInline(ReadOnlyAdminMixin, admin.TabularInline):

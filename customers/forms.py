@@ -79,25 +79,8 @@ class CustomerForm(
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "credit_code",
-            "type",
-            "industry",
-            "size",
-            "region",
-            "city",
-            "address",
-            "level",
-            "status",
-            "first_cooperation_date",
-            "historical_amount",
-            "products",
-            "tags",
-            "owner",
-            "success_manager",
-            "renewal_date",
-        ]
+        # What the history tracks is what the form edits, plus the tags.
+        fields = [*Customer.tracked_fields, "tags"]
         widgets = {
             "first_cooperation_date": DateInput(),
             "renewal_date": DateInput(),
