@@ -92,3 +92,83 @@ def test_client_address_ignores_the_header_without_configuration(rf, settings):
     settings.CRM_CLIENT_IP_HEADER = ""
     request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert client_address(request) == "127.0.0.1"
+
+
+def test_a_missing_proxy_header_falls_back_to_the_peer(rf, settings):
+    settings.CRM_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.CRM_TRUSTED_PROXY_COUNT = 1
+    assert client_address(rf.get("/", REMOTE_ADDR="192.0.2.7")) == "192.0.2.7"
+
+
+def test_no_trusted_proxy_means_the_header_is_ignored(rf, settings):
+    settings.CRM_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.CRM_TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.1", REMOTE_ADDR="192.0.2.7")
+    assert client_address(request) == "192.0.2.7"
+
+
+def test_the_blocked_attempt_says_which_lock_held(users):
+    from crm.models import SecurityEvent
+
+    for _ in range(5):
+        log_in(from_address("192.0.2.10"), "rep1", "wrong")
+    log_in(from_address("192.0.2.10"), "rep1")
+    assert SecurityEvent.objects.get(kind="login_blocked").detail["scope"] == "name"
+
+
+def test_when_two_locks_hold_the_longer_one_is_reported(users, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.auth import login_lock
+
+    # Given old typos for rep1, then many recent guesses from the same address
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    now, address = timezone.now(), "192.0.2.10"
+    LoginFailure.objects.bulk_create(
+        [
+            *[
+                LoginFailure(
+                    username_key="rep1", address=address, at=now - timedelta(minutes=10)
+                )
+                for _ in range(5)
+            ],
+            *[
+                LoginFailure(
+                    username_key=f"g{i}", address=address, at=now - timedelta(minutes=1)
+                )
+                for i in range(8)
+            ],
+        ]
+    )
+    # Then rep1 is told to wait for the address lock, which ends later
+    lock = login_lock("rep1", address)
+    assert lock.scope == "address"
+    assert lock.until == now - timedelta(minutes=1) + timedelta(
+        seconds=settings.LOGIN_FAILURE_WINDOW
+    )
+
+
+def test_the_async_path_is_throttled_too(users, rf):
+    from asgiref.sync import async_to_sync
+    from django.contrib.auth import aauthenticate
+
+    for _ in range(5):
+        authenticate(rf.post("/"), username="rep1", password="wrong")
+    user = async_to_sync(aauthenticate)(
+        rf.post("/"), username="rep1", password=PASSWORD
+    )
+    assert user is None
+
+
+def test_the_locked_login_form_error_is_marked_throttled(users):
+    client = from_address("192.0.2.10")
+    for _ in range(5):
+        log_in(client, "rep1", "wrong")
+    response = client.post(
+        "/accounts/login/", {"username": "rep1", "password": PASSWORD}
+    )
+    errors = response.context["form"].errors.as_data()["__all__"]
+    assert [e.code for e in errors] == ["throttled"]
+    assert "登录失败次数过多" in response.content.decode()

@@ -29,3 +29,7 @@ def test_reveal_masks_by_kind_only_when_hidden():
     assert reveal("13812345678", False, "phone") == "138****5678"
     assert reveal("zw@a.com", False, "email") == "z***@a.com"
     assert reveal("备用 13812345678", False, "text") == "备用 138****5678"
+
+
+def test_a_ten_digit_number_keeps_its_first_three_and_last_four():
+    assert mask_phone("0101234567") == "010***4567"
