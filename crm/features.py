@@ -42,7 +42,7 @@ class NumberedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, **kwargs):
         if self.created_at is None:
             self.created_at = timezone.now()
         if not getattr(self, self.number_field):
@@ -52,7 +52,7 @@ class NumberedModel(models.Model):
                 self.number_field,
                 NumberSequence.next_code(self.number_prefix, day),
             )
-        super().save(*args, **kwargs)
+        super().save(**kwargs)
 
     @property
     def number(self) -> str:
