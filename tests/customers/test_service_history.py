@@ -50,6 +50,7 @@ def test_bulk_tagging_skips_tagged_customers_and_records_each_change(
         entry, changes = rows(c)
         assert entry.actor == users["manager"] and entry.version == versions[c.pk] + 1
         assert changes == [{"label": "tags", "old": "", "new": "重点客户"}]
+        assert entry.changes == [{"field": "tags", "old": [], "new": ["重点客户"]}]
     assert refreshed(tagged).version == versions[tagged.pk]
 
     # And removing it records the tag as removed
@@ -59,7 +60,9 @@ def test_bulk_tagging_skips_tagged_customers_and_records_each_change(
         tag=tag,
         add=False,
     )
-    assert rows(a)[1] == [{"label": "tags", "old": "重点客户", "new": ""}]
+    entry, changes = rows(a)
+    assert changes == [{"label": "tags", "old": "重点客户", "new": ""}]
+    assert entry.changes == [{"field": "tags", "old": ["重点客户"], "new": []}]
 
 
 def test_bulk_reassign_skips_customers_the_owner_has_and_records_each_change(
@@ -68,6 +71,7 @@ def test_bulk_reassign_skips_customers_the_owner_has_and_records_each_change(
     # Given rep1's customer with a success manager, and one rep2 already owns
     mine = make_customer(users["rep1"], success_manager=users["success"])
     theirs = make_customer(users["rep2"])
+    versions = {mine.pk: mine.version}
     events = SecurityEvent.objects.count()
 
     # When the manager reassigns both to rep2
@@ -82,6 +86,7 @@ def test_bulk_reassign_skips_customers_the_owner_has_and_records_each_change(
         entry.action == HistoryEntry.Action.REASSIGN and entry.actor == users["manager"]
     )
     assert changes == [{"label": "owner", "old": "rep1", "new": "rep2"}]
+    assert entry.version == refreshed(mine).version == versions[mine.pk] + 1
     assert refreshed(theirs).version == theirs.version
     new_events = SecurityEvent.objects.order_by("id")[events:]
     assert [(e.kind, e.actor, e.detail["detail"]) for e in new_events] == [
@@ -105,10 +110,22 @@ def test_sharing_is_recorded_on_the_customer_and_audited(users, rep1_customer):
         == f"{rep1_customer.customer_no} → rep2"
     )
 
+    assert entry.changes == [
+        {"field": "share", "label": "rep2", "old": "", "new": "change"}
+    ]
+
     services.customer_unshare(
         actor=users["rep1"], customer=rep1_customer, user=users["rep2"]
     )
     assert SecurityEvent.objects.get(kind="revoke").actor == users["rep1"]
+    entry, changes = rows(rep1_customer)
+    assert (entry.action, entry.actor, entry.version) == (
+        "unshare",
+        users["rep1"],
+        rep1_customer.version,
+    )
+    assert entry.changes == [{"field": "share", "label": "rep2", "old": "", "new": ""}]
+    assert changes == [{"label": "Access of rep2", "old": "", "new": ""}]
 
 
 def test_sharing_refusals_say_why(users, make_customer):
@@ -152,7 +169,7 @@ def test_the_trash_records_who_and_at_which_version(users, rep1_customer):
 
 
 def test_only_a_trashed_record_can_be_purged(users, rep1_customer):
-    with pytest.raises(ValueError, match="only a record in the trash can be purged"):
+    with pytest.raises(ValueError, match="^only a record in the trash can be purged$"):
         record_purge(actor=users["admin"], record=rep1_customer)
 
 
@@ -183,3 +200,11 @@ def test_a_customer_whose_holders_lost_their_roles_can_still_be_edited(
         expected_version=customer.version,
     )
     assert refreshed(customer).city == "宁波"
+
+
+def test_bulk_reassign_counts_every_customer_it_changed(users, make_customer):
+    make_customer(users["rep1"]), make_customer(users["rep1"])
+    n = services.customers_reassign(
+        actor=users["manager"], customers=Customer.objects.all(), owner=users["rep2"]
+    )
+    assert n == 2
