@@ -1,0 +1,1 @@
+// bulk: see the README layout.

@@ -1,0 +1,1 @@
+// lists: see the README layout.
