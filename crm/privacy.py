@@ -60,7 +60,9 @@ def mask_email(value: str) -> str:
 
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE_RE = re.compile(r"(?<![\w@.])\+?\d[\d -]{5,}\d(?![\w@])")
+# ASCII word characters only: in "电话13812345678" the number touches a CJK
+# character, which Python's \w would count as part of the same word.
+PHONE_RE = re.compile(r"(?<![A-Za-z0-9_@.])\+?\d[\d -]{5,}\d(?![A-Za-z0-9_@])")
 
 
 def mask_text(text: str) -> str:

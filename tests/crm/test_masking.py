@@ -33,3 +33,17 @@ def test_reveal_masks_by_kind_only_when_hidden():
 
 def test_a_ten_digit_number_keeps_its_first_three_and_last_four():
     assert mask_phone("0101234567") == "010***4567"
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("电话13812345678请回电", "电话138****5678请回电"),
+        ("联系：021-68888888-8001。", "联系：021-********-8001。"),
+        ("订单号A13812345678", "订单号A13812345678"),
+    ],
+)
+def test_a_number_touching_chinese_text_is_masked(text, masked):
+    # Python's \w counts CJK characters as word characters; a number written
+    # right after 电话 must still be found.
+    assert mask_text(text) == masked
