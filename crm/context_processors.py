@@ -31,5 +31,4 @@ def navigation(request):
             for i in items
         ],
         "user_role": roles.role_label(user),
-        "show_admin_link": user.is_staff,
     }

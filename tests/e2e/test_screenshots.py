@@ -1,0 +1,152 @@
+"""Full-page screenshots of every page each demo role can open, at 1440 and 390 px.
+
+The screens land in test-artifacts/screens-<role>-<page>-<width>.png for people to
+look at; the test itself checks what a machine can: the status, no CSP violation
+or JS error, no text squeezed one character per line, and no sideways scrolling
+of the page on a phone.
+
+`SCREENS` is the list to extend: a module adding pages adds its rows (the
+address is built from `Demo`, the data every screen can use).
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+
+from customers import services
+from customers.models import Customer
+
+from .helpers import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    horizontal_overflow,
+    login,
+    new_page,
+    screenshot,
+    showcase_customer,
+    squeezed_text,
+)
+
+pytestmark = pytest.mark.e2e
+
+# Demo role → the demo user who plays it (seed_demo's usernames).
+ROLE_USERS = {
+    "admin": "admin",
+    "manager": "manager",
+    "rep": "rep1",
+    "service": "service",
+    "success": "success",
+}
+EVERYONE = tuple(ROLE_USERS)
+EDITORS = ("admin", "manager", "rep")  # may create, edit and share rep1's customers
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The data the screens are built from."""
+
+    users: dict[str, User]
+    customer: Customer  # rep1's, managed by `success`, shared with rep2
+    trashed: Customer
+
+
+def customer_url(name: str) -> Callable[[Demo], str]:
+    return lambda demo: reverse(name, args=[demo.customer.customer_no])
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    url: Callable[[Demo], str]
+    roles: tuple[str, ...]
+    status: int = 200
+
+
+SCREENS = [
+    Screen("workbench", lambda d: reverse("crm:workbench"), EVERYONE),
+    Screen("customers", lambda d: reverse("customers:customer_list"), EVERYONE),
+    Screen("customer-detail", lambda d: d.customer.get_absolute_url(), EVERYONE),
+    Screen("customer-new", lambda d: reverse("customers:customer_create"), EDITORS),
+    Screen("customer-edit", customer_url("customers:customer_update"), EDITORS),
+    Screen(
+        "customer-renewal",
+        customer_url("customers:customer_renewal"),
+        ("admin", "manager", "success"),
+    ),
+    Screen("customer-share", customer_url("customers:customer_share"), EDITORS),
+    Screen("customer-delete", customer_url("customers:customer_delete"), ("admin",)),
+    Screen("trash", lambda d: reverse("customers:customer_trash"), ("admin",)),
+    # The app's own error pages, as a role meets them.
+    Screen(
+        "not-allowed",
+        customer_url("customers:customer_update"),
+        ("service",),
+        status=403,
+    ),
+    Screen(
+        "not-found",
+        lambda d: reverse("customers:customer_detail", args=["C19990101999"]),
+        ("rep",),
+        status=404,
+    ),
+]
+
+
+def build_demo() -> Demo:
+    # seed_demo makes the demo users with their Chinese names and a realistic
+    # set of customers, so the lists and panels look as users will see them.
+    call_command("seed_demo", password=PASSWORD, customers=30, stdout=io.StringIO())
+    users = {u.username: u for u in User.objects.all()}
+    customer = showcase_customer(users)
+    trashed = services.customer_create(
+        actor=users["rep1"],
+        data={"name": "已删除的演示客户有限公司", "owner": users["rep1"]},
+        tags=[],
+        contacts=[],
+    )
+    services.customer_delete(actor=users["admin"], customer=trashed)
+    return Demo(users=users, customer=customer, trashed=trashed)
+
+
+def test_screenshots_of_every_page_each_role_opens(live_server, pages):
+    for screen in SCREENS:
+        assert screen.roles and set(screen.roles) <= set(ROLE_USERS), screen.name
+    # One database and one browser for all roles; each role in its own context.
+    demo = build_demo()
+    problems = []
+    for role, username in ROLE_USERS.items():
+        page = new_page(pages, viewport=DESKTOP)
+        login(page, live_server, username, PASSWORD)
+        screens = [s for s in SCREENS if role in s.roles]
+        for viewport in (DESKTOP, PHONE):
+            page.set_viewport_size(viewport)
+            width = viewport["width"]
+            for screen in screens:
+                response = page.goto(live_server.url + screen.url(demo))
+                where = f"{role} {screen.name} {width}"
+                if response.status != screen.status:
+                    problems.append(f"{where}: status {response.status}")
+                screenshot(page, f"screens-{role}-{screen.name}-{width}")
+                if width == PHONE["width"] and (extra := horizontal_overflow(page)):
+                    problems.append(f"{where}: {extra} px wider than the phone")
+                problems += [f"{where}: {text}" for text in squeezed_text(page)]
+        page.context.close()
+    assert problems == []
+    pages.assert_no_browser_errors()
+
+
+def test_screenshot_of_the_login_page(live_server, pages):
+    page = new_page(pages, viewport=DESKTOP)
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        response = page.goto(f"{live_server.url}{reverse('login')}")
+        assert response.status == 200
+        screenshot(page, f"screens-anonymous-login-{viewport['width']}")
+        assert horizontal_overflow(page) == 0
+    pages.assert_no_browser_errors()
