@@ -26,6 +26,7 @@ from django.db.models.fields import BLANK_CHOICE_LABEL
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from .fields import AmountField, DateField
 from .models import CustomField
 from .widgets import DateInput
 
@@ -160,11 +161,12 @@ def form_field(cf: CustomField, *, keeps_unfit: bool = False) -> forms.Field:
         case T.INTEGER:
             return forms.IntegerField(**common)
         case T.DECIMAL:
-            return forms.DecimalField(
+            # 50万, 500,000.00 and full-width digits read as people mean them.
+            return AmountField(
                 max_digits=DECIMAL_DIGITS, decimal_places=DECIMAL_PLACES, **common
             )
         case T.DATE:
-            return forms.DateField(widget=DateInput(), **common)
+            return DateField(**common)
         case T.CHOICE:
             return forms.ChoiceField(
                 choices=[("", BLANK_CHOICE_LABEL), *choices], **common
@@ -348,7 +350,7 @@ def filter_for(cf: CustomField) -> django_filters.Filter:
             field_class = forms.IntegerField
             extra = {"min_value": -(2**63), "max_value": 2**63 - 1}
         case T.DATE:
-            field_class = forms.DateField
+            field_class = DateField
             extra = {"widget": DateInput()}
         case _:
             field_class, extra = forms.CharField, {}

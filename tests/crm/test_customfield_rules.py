@@ -53,3 +53,22 @@ def test_a_required_custom_field_left_empty_is_refused(client, users):
     response = client.post("/customers/new/", data)
     assert response.status_code == 302
     assert Customer.objects.get().custom == {"source": "展会"}
+
+
+@pytest.mark.parametrize("typed", ["2024/3/5", "2024年3月5日", "2024-03-05"])
+def test_a_date_custom_field_reads_dates_as_people_type_them(db, typed):
+    from crm import customfields
+
+    signed = CustomField.objects.create(
+        target=CustomField.Target.CUSTOMER,
+        key="signed",
+        label="签约日",
+        field_type=CustomField.Type.DATE,
+        filterable=True,
+    )
+    import datetime
+
+    assert customfields.form_field(signed).clean(typed) == datetime.date(2024, 3, 5)
+    assert customfields.filter_for(signed).field.clean(typed) == datetime.date(
+        2024, 3, 5
+    )
