@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -11,6 +13,21 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class AmountInput(forms.TextInput):
+    """Text (so 50万 and 500,000 can be typed) with the phone's decimal keypad;
+    a stored amount is shown with thousands separators, which it reads back."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"inputmode": "decimal", "autocomplete": "off", **(attrs or {})}
+        )
+
+    def format_value(self, value):
+        if isinstance(value, Decimal) and value.is_finite():
+            return f"{value:,f}"
+        return super().format_value(value)
 
 
 class FastSelect(forms.Select):

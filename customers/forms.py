@@ -7,9 +7,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models.fields import BLANK_CHOICE_LABEL
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import customfields
+from crm.fields import AmountField, DateField, EmailField, NormalizedCharField
 from crm.forms import VersionedFormMixin
 from crm.widgets import DateInput, use_fast_selects
 
@@ -17,6 +19,22 @@ from . import selectors
 from .models import Contact, Customer, Industry, Region, Tag
 from .services import ContactData
 from .validators import normalize_credit_code, normalize_phone
+
+
+class PhoneField(forms.CharField):
+    """Normalised (the model's rule) before the length check, so a number
+    typed with spaces, brackets, +86 or an extension shows as it is stored."""
+
+    def to_python(self, value):
+        return normalize_phone(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        return {
+            **super().widget_attrs(widget),
+            "maxlength": "40",
+            "inputmode": "tel",
+            "autocomplete": "off",
+        }
 
 
 class CreditCodeField(forms.CharField):
@@ -88,6 +106,11 @@ class CustomerForm(
         }
         field_classes = {
             "credit_code": CreditCodeField,
+            "city": NormalizedCharField,
+            "address": NormalizedCharField,
+            "first_cooperation_date": DateField,
+            "historical_amount": AmountField,
+            "renewal_date": DateField,
             "owner": UserChoiceField,
             "success_manager": UserChoiceField,
         }
@@ -95,6 +118,10 @@ class CustomerForm(
     def __init__(self, *args, user, can_reassign: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["industry"].choices = industry_choices()
+        # The date picker greys out the future (the model refuses it anyway).
+        self.fields["first_cooperation_date"].widget.attrs["max"] = (
+            timezone.localdate().isoformat()
+        )
         self.fields["region"].choices = region_choices()
         self.fields["tags"].queryset = Tag.objects.all()
         # The role rules of the services, offered as the choices; the current
@@ -140,13 +167,29 @@ class CustomerForm(
 
 
 class ContactForm(forms.ModelForm):
+    """One contact row. An extra row left empty is ignored (the formset's
+    `empty_permitted`); its name is required once anything in it is filled."""
+
     class Meta:
         model = Contact
         fields = ["name", "title", "phone", "email", "is_primary", "note"]
+        field_classes = {"phone": PhoneField, "email": EmailField}
+        widgets = {"is_primary": forms.CheckboxInput(attrs={"data-primary": ""})}
 
-    def clean_phone(self):
-        # The model normalises on save; the form shows the stored form at once.
-        return normalize_phone(self.cleaned_data["phone"])
+    def validate_constraints(self):
+        # One primary per customer is a rule across the rows being saved (the
+        # formset's clean): checked against the stored rows it would refuse
+        # moving the primary to another contact in one save.
+        exclude = {*self._get_validation_exclusions(), "is_primary"}
+        try:
+            self.instance.validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+    @property
+    def optional_row(self) -> bool:
+        """A new row nobody has typed in yet: nothing in it is required."""
+        return self.empty_permitted and not (self.is_bound and self.has_changed())
 
 
 class BaseContactFormSet(forms.BaseInlineFormSet):
@@ -210,6 +253,7 @@ class RenewalForm(VersionedFormMixin, forms.ModelForm):
         model = Customer
         fields = ["renewal_date"]
         widgets = {"renewal_date": DateInput()}
+        field_classes = {"renewal_date": DateField}
 
 
 class ShareForm(forms.Form):
@@ -227,18 +271,37 @@ class ShareForm(forms.Form):
 
 
 class BulkActionForm(forms.Form):
+    """What the list's bulk bar posts: an action, the one input it needs, and
+    either the ticked customers or "every customer matching the list's
+    filters" (`all_matching`, with the list's query string in `query`; the
+    view re-runs the filters itself). `customers` are those the user may
+    change, `actions` those the user's role offers (`selectors.bulk_actions`)."""
+
     ACTIONS = [
         ("reassign", _("Reassign owner")),
         ("add_tag", _("Add tag")),
         ("remove_tag", _("Remove tag")),
     ]
+    # Which input each action needs (the bar shows only that one).
+    INPUTS = {"reassign": "owner", "add_tag": "tag", "remove_tag": "tag"}
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     selected = forms.ModelMultipleChoiceField(
         queryset=Customer.objects.none(),
         to_field_name="customer_no",
-        error_messages={"required": _("Select at least one customer.")},
+        required=False,
+        error_messages={
+            # One of the ticked customers is no longer the user's to change
+            # (reassigned or deleted meanwhile), or the id was made up; the
+            # request is refused as a whole rather than half applied.
+            "invalid_choice": _(
+                "Some of the selected customers can no longer be changed by you, "
+                "so nothing was changed. Reload the list and select again."
+            ),
+        },
     )
+    all_matching = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=4000)
     owner = UserChoiceField(
         label=_("New owner"),
         queryset=selectors.owner_candidates(),
@@ -248,16 +311,29 @@ class BulkActionForm(forms.Form):
         label=_("Tag"), queryset=Tag.objects.all(), required=False
     )
 
-    def __init__(self, *args, customers, **kwargs):
+    def __init__(self, *args, customers, actions, **kwargs):
+        # Ids of their own: the bar sits in a page with the list's filter form.
+        kwargs.setdefault("auto_id", "bulk-%s")
         super().__init__(*args, **kwargs)
         self.fields["selected"].queryset = customers
+        self.fields["action"].choices = [
+            choice for choice in self.ACTIONS if choice[0] in actions
+        ]
+        if "reassign" not in actions:
+            del self.fields["owner"]
         use_fast_selects(self)
 
     def clean(self):
         data = super().clean()
-        action = data.get("action")
-        if action == "reassign" and not data.get("owner"):
+        needed = self.INPUTS.get(data.get("action"))
+        if needed == "owner" and not data.get("owner"):
             self.add_error("owner", _("Choose the new owner."))
-        if action in ("add_tag", "remove_tag") and not data.get("tag"):
+        if needed == "tag" and not data.get("tag"):
             self.add_error("tag", _("Choose a tag."))
+        if (
+            not data.get("all_matching")
+            and not data.get("selected")
+            and "selected" not in self.errors
+        ):
+            self.add_error("selected", _("Select at least one customer."))
         return data

@@ -1,11 +1,14 @@
 """Customers (客户基本信息表): customers, contacts, tags and reference data."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -18,6 +21,7 @@ from crm.features import (
     VersionedModel,
 )
 from crm.models import CustomField
+from crm.parsing import normalize_email
 from crm.querysets import RestrictedQuerySet, SoftDeleteQuerySet
 
 from .validators import (
@@ -46,6 +50,14 @@ class Industry(models.Model):
 
     def get_absolute_url(self):
         return reverse("customers:customer_list") + f"?industry={self.code}"
+
+    @property
+    def full_name(self) -> str:
+        """Section / division, the section left out where both share a name
+        (K 房地产业 holds only 70 房地产业)."""
+        if self.section_name == self.name:
+            return self.name
+        return f"{self.section_name} / {self.name}"
 
 
 class RegionQuerySet(models.QuerySet):
@@ -383,14 +395,65 @@ class Customer(
         # is 18 characters once they are gone.
         self.name = normalize_name(self.name)
         self.credit_code = normalize_credit_code(self.credit_code)
-        super().clean_fields(exclude)
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for name, error in self._date_errors(set(exclude or ()) | set(errors)).items():
+            errors[name] = [error]
+        if errors:
+            raise ValidationError(errors)
+
+    def _date_errors(self, skip: set) -> dict:
+        """Dates that cannot be right, on every path (form, import, service).
+
+        A first cooperation in the future has not happened; a stored one is
+        left alone (data from before this rule must not block other edits).
+        A renewal cannot come before the cooperation began."""
+        errors = {}
+        first, renewal = self.first_cooperation_date, self.renewal_date
+        today = timezone.localdate()
+        if (
+            "first_cooperation_date" not in skip
+            and isinstance(first, datetime.date)
+            and first > today
+        ):
+            stored_rows = type(self)._base_manager.filter(pk=self.pk)
+            stored = stored_rows.values_list(
+                "first_cooperation_date", flat=True
+            ).first()
+            if self.pk is None or stored != first:
+                errors["first_cooperation_date"] = ValidationError(
+                    _("It cannot be after today (%(today)s)."),
+                    code="future",
+                    params={"today": today.isoformat()},
+                )
+        if (
+            "renewal_date" not in skip
+            and "first_cooperation_date" not in errors
+            and isinstance(first, datetime.date)
+            and isinstance(renewal, datetime.date)
+            and renewal < first
+        ):
+            errors["renewal_date"] = ValidationError(
+                _("It cannot be before the first cooperation date (%(first)s)."),
+                code="before_first_cooperation",
+                params={"first": first.isoformat()},
+            )
+        return errors
 
     def history_extra(self) -> dict:
-        return {"contacts": contact_lines(self.contacts.all())}
+        return {"contacts": contact_records(self.contacts.all())}
 
     @classmethod
     def history_label(cls, name: str):
         return _("contacts") if name == "contacts" else None
+
+    @classmethod
+    def history_related_model(cls, name: str):
+        """The model of a `history_extra()` list of records, shown per field."""
+        return Contact if name == "contacts" else None
 
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):
@@ -417,20 +480,19 @@ class CustomerGroupObjectPermission(GroupObjectPermissionBase):
         return self.content_object.get_absolute_url()
 
 
-def contact_lines(contacts) -> list[str]:
-    """Each contact as one line of text, as the customer's history keeps them."""
+def contact_records(contacts) -> list[dict]:
+    """Each contact's raw values, as the customer's history keeps them, so an
+    edit reads per field ("phone 138… → 139…"); the id pairs old and new."""
     return [
-        " ".join(
-            part
-            for part in (
-                ("★" if c.is_primary else "") + c.name,
-                c.title,
-                c.phone,
-                c.email,
-                c.note,
-            )
-            if part
-        )
+        {
+            "id": c.pk,
+            "name": c.name,
+            "title": c.title,
+            "phone": c.phone,
+            "email": c.email,
+            "is_primary": c.is_primary,
+            "note": c.note,
+        }
         for c in contacts
     ]
 
@@ -482,6 +544,7 @@ class Contact(models.Model):
 
     def clean_fields(self, exclude=None):
         self.name = normalize_name(self.name)
+        self.email = normalize_email(self.email)
         errors = {}
         try:
             self.phone = normalize_phone(self.phone)

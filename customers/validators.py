@@ -1,5 +1,6 @@
 """Validation of Chinese identifiers and contact details users type."""
 
+import re
 import unicodedata
 
 import phonenumbers
@@ -49,27 +50,67 @@ def validate_credit_code(value: str) -> None:
         )
 
 
+PHONE_MESSAGE = _(
+    "Enter a mobile number or a landline with its area code, e.g. 021-68888888转8001."
+)
+# Stored as 021-68888888-8001, the form Chinese business cards use most. A
+# digit-and-dash run also stays one number to `crm.privacy.mask_text`, which
+# masks the whole of it in free text (a "转" would end the run early).
+EXTENSION_MARK = "-"
+# What people write before an extension: 021-68888888转8001, 分机 8001,
+# ext. 8001, x8001, #8001; a last "-8001" only when the number is whole without it.
+_EXTENSION = re.compile(
+    r"^(?P<number>.+?)\s*(?:转|分机|分機|ext\.?|x|#)\s*(?P<ext>\d{1,6})$", re.IGNORECASE
+)
+_DASH_EXTENSION = re.compile(r"^(?P<number>.+?)\s*-\s*(?P<ext>\d{1,6})$")
+
+
+def _parse_cn(text: str):
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
 def normalize_phone(value: str) -> str:
-    """A Chinese mobile as 11 digits, a landline as 0AA(A)-NNNNNNN(N)."""
-    raw = value.strip()
+    """A phone as typed → as stored: a Chinese mobile as 11 digits, a landline
+    as 0AA(A)-NNNNNNN(N), with -NNNN when it has an extension, a 400/800
+    number as 400-NNN-NNNN, a foreign number in international format.
+
+    Full-width digits and brackets (a Chinese input method) count as ASCII;
+    +86 / 0086 and (021) are understood."""
+    raw = unicodedata.normalize("NFKC", value or "").strip()
     if not raw:
         return ""
-    try:
-        number = phonenumbers.parse(raw, "CN")
-    except phonenumbers.NumberParseException as exc:
+    number, extension = _parse_cn(raw), ""
+    if number is not None:
+        extension = number.extension or ""
+    else:
+        for pattern in (_EXTENSION, _DASH_EXTENSION):
+            match = pattern.match(raw)
+            if match and (number := _parse_cn(match["number"])) is not None:
+                extension = match["ext"]
+                break
+    if number is None:
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+    kind = phonenumbers.number_type(number)
+    if extension and kind == phonenumbers.PhoneNumberType.MOBILE:
         raise ValidationError(
-            _("Enter a mobile number or a landline with its area code."), code="phone"
-        ) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            _("Enter a mobile number or a landline with its area code."), code="phone"
+            _("A mobile number has no extension."), code="phone_extension"
         )
+    suffix = f"{EXTENSION_MARK}{extension}" if extension else ""
     if number.country_code != 86:
-        return phonenumbers.format_number(
+        number.extension = None
+        international = phonenumbers.format_number(
             number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
         )
+        return international + suffix
     national = str(number.national_number)
-    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
         return national
+    if national[:1] in "48" and len(national) == 10:
+        # 400/800 service numbers have no area code.
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}{suffix}"
     area_len = 2 if national[:1] in "12" else 3
-    return f"0{national[:area_len]}-{national[area_len:]}"
+    return f"0{national[:area_len]}-{national[area_len:]}{suffix}"

@@ -108,7 +108,7 @@ def test_an_out_of_range_tag_id_is_an_invalid_choice(client, users, value):
         "/customers/new/", customer_form_data(owner=users["rep1"].pk, tags=[value])
     )
     assert response.status_code == 200
-    assert f"{value} 不在可用的选项中" in response.context["form"].errors["tags"][0]
+    assert f"“{value}”不在可选范围内" in response.context["form"].errors["tags"][0]
     assert c.get("/customers/", {"tag": value}).status_code == 200
 
 
