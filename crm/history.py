@@ -128,23 +128,148 @@ def _field_text(field, value) -> str:
     return _text(value)
 
 
+def _user_names(entries) -> dict[str, str]:
+    """{username: "Full Name（username）"} of the colleagues shares name, in one
+    query; shares store the username, which stays readable if the user is gone."""
+    from django.contrib.auth import get_user_model
+
+    usernames = {
+        change.get("label", "")
+        for entry in entries
+        for change in entry.changes
+        if change.get("field") == "share"
+    } - {""}
+    if not usernames:
+        return {}
+    users = get_user_model().objects.filter(username__in=usernames)
+    return {
+        u.username: f"{u.get_full_name()}（{u.username}）"
+        if u.get_full_name()
+        else u.username
+        for u in users
+    }
+
+
+def _share_sentence(entry, change, names: dict, model) -> str:
+    user = change.get("label", "")
+    user = names.get(user, user)
+    item = model._meta.verbose_name
+    if entry.action == HistoryEntry.Action.UNSHARE:
+        return _("Took back %(user)s's access to the %(item)s") % {
+            "user": user,
+            "item": item,
+        }
+    level = {"view": _("View"), "change": _("View and edit")}
+    new = change.get("new")
+    return _("Shared the %(item)s with %(user)s, access: %(level)s") % {
+        "item": item,
+        "user": user,
+        "level": level.get(new, _text(new)),
+    }
+
+
+def _related_rows(old: list, new: list, related, mask) -> list[dict]:
+    """A list of related rows (a customer's contacts) changed: one row per
+    related record, with `parts` [{label, old, new}] per changed field.
+
+    Records are stored as {id, field: raw value}; an edit is the old record
+    removed and the new one added under the same id."""
+    removed = {item.get("id"): item for item in old}
+    added = {item.get("id"): item for item in new}
+    item_name = related._meta.verbose_name
+    show = mask or (lambda value: value)
+    # In the model's field order: PostgreSQL's jsonb keeps no key order.
+    order = {f.name: i for i, f in enumerate(related._meta.fields)}
+    stored = [*removed.values(), *added.values()][0]
+    fields = sorted((f for f in stored if f != "id"), key=lambda f: order.get(f, 99))
+
+    def text(key, value):
+        try:
+            field = related._meta.get_field(key)
+        except FieldDoesNotExist:
+            return str(key), _text(value)
+        return str(field.verbose_name), show(_field_text(field, value))
+
+    rows = []
+    for pk in [*removed, *(pk for pk in added if pk not in removed)]:
+        before, after = removed.get(pk), added.get(pk)
+        shown = show((after or before).get("name", "") or "")
+        if before and after:
+            label = _("%(item)s %(name)s") % {"item": item_name, "name": shown}
+            keys = [f for f in fields if before.get(f) != after.get(f)]
+        elif after:
+            label = _("New %(item)s %(name)s") % {"item": item_name, "name": shown}
+            keys = [
+                f
+                for f in fields
+                if f != "name" and not _empty(after.get(f)) and after[f] is not False
+            ]
+        else:
+            label = _("Removed %(item)s %(name)s") % {"item": item_name, "name": shown}
+            keys = []
+        parts = []
+        for key in keys:
+            field_label, old_text = text(key, (before or {}).get(key))
+            new_text = text(key, (after or {}).get(key))[1]
+            parts.append(
+                {
+                    "label": field_label,
+                    "old": old_text if before and after else "",
+                    "new": new_text,
+                }
+            )
+        rows.append(
+            {
+                "label": label,
+                "old": "",
+                "new": "",
+                "parts": parts,
+                "related": "changed"
+                if before and after
+                else "added"
+                if after
+                else "removed",
+            }
+        )
+    return rows
+
+
+def _is_records(value) -> bool:
+    return isinstance(value, list) and any(isinstance(v, dict) for v in value)
+
+
 def present(entries, model, *, mask=None) -> list[HistoryEntry]:
     """Give each entry `rows`: [{label, old, new}] in the reader's language.
 
-    `mask`, when given, is applied to contact details the reader may not see."""
+    A share gives the entry a `sentence` as well ("Shared the customer with
+    张三（rep2）, access: View"); a change of related records (contacts) gives
+    one row per record with its changed fields in `parts`. `mask`, when
+    given, is applied to contact details the reader may not see."""
     from .customfields import display, fields_for
 
+    entries = list(entries)
     target = getattr(model, "custom_field_target", "")
     custom = {cf.key: cf for cf in fields_for(target)} if target else {}
+    names = _user_names(entries)
+    related_model = getattr(model, "history_related_model", lambda name: None)
     for entry in entries:
         rows = []
+        entry.sentence = ""
         for change in entry.changes:
             name, old, new = change["field"], change.get("old"), change.get("new")
             label = change.get("label", name)
+            private = mask is not None and name in model.private_history_fields
+            related = related_model(name)
+            if related is not None and (_is_records(old) or _is_records(new)):
+                rows += _related_rows(
+                    old or [], new or [], related, mask if private else None
+                )
+                continue
             if name.startswith(CUSTOM_PREFIX) and name[3:] in custom:
                 cf = custom[name[3:]]
                 label, old, new = cf.label, display(cf, old), display(cf, new)
             elif name == "share":
+                entry.sentence = _share_sentence(entry, change, names, model)
                 level = {"view": _("View"), "change": _("View and edit")}
                 label = _("Access of %(user)s") % {"user": change.get("label", "")}
                 old, new = level.get(old, _text(old)), level.get(new, _text(new))
@@ -158,7 +283,7 @@ def present(entries, model, *, mask=None) -> list[HistoryEntry]:
                     old, new = _text(old), _text(new)
                 else:
                     old, new = _field_text(field, old), _field_text(field, new)
-            if mask is not None and name in model.private_history_fields:
+            if private:
                 old, new = mask(old), mask(new)
             rows.append({"label": label, "old": old, "new": new})
         entry.rows = rows

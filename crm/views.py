@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -324,7 +325,8 @@ def restrict_form_fields(form, user):
 
 
 class WorkbenchView(TemplateView):
-    """`/`: the panels each module registered, in order, for this user."""
+    """`/`: the panels each module registered, in order, for this user; each
+    panel decides from the user's permissions whether it shows."""
 
     template_name = "crm/workbench.html"
 
@@ -336,7 +338,9 @@ class WorkbenchView(TemplateView):
                 panels.append(
                     {"name": panel.name, "template": panel.template, "data": data}
                 )
-        return super().get_context_data(panels=panels, **kwargs)
+        return super().get_context_data(
+            panels=panels, today=timezone.localdate(), **kwargs
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")

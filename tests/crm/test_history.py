@@ -115,3 +115,147 @@ def test_contact_changes_are_masked_for_readers_who_may_not_see_them(
     entries = history.entries_for(rep1_customer)[:1]
     masked = history.present(entries, Customer, mask=mask_text)[0].rows
     assert "139****1111" in str(masked) and "13900001111" not in str(masked)
+
+
+def shown(customer, mask=None, language="zh-hans"):
+    with translation.override(language):
+        return history.present(history.entries_for(customer), Customer, mask=mask)
+
+
+@pytest.mark.parametrize(
+    "language, shared, revoked",
+    [
+        (
+            "zh-hans",
+            "将客户共享给 张三（rep2），权限：查看",
+            "收回了 张三（rep2） 的访问权限",
+        ),
+        (
+            "en",
+            "Shared the customer with 张三（rep2）, access: View",
+            "Took back 张三（rep2）'s access to the customer",
+        ),
+    ],
+)
+def test_shares_read_as_sentences_naming_the_colleague(
+    users, rep1_customer, language, shared, revoked
+):
+    users["rep2"].first_name = "张三"
+    users["rep2"].save()
+    services.customer_share(
+        actor=users["rep1"], customer=rep1_customer, user=users["rep2"], level="view"
+    )
+    services.customer_unshare(
+        actor=users["rep1"], customer=rep1_customer, user=users["rep2"]
+    )
+    unshare, share = shown(rep1_customer, language=language)[:2]
+    assert (share.sentence, unshare.sentence) == (shared, revoked)
+
+
+def test_a_share_of_a_colleague_who_left_still_reads(users, rep1_customer):
+    history.record(
+        rep1_customer,
+        users["rep1"],
+        HistoryEntry.Action.SHARE,
+        [{"field": "share", "label": "gone", "old": "", "new": "change"}],
+    )
+    assert shown(rep1_customer)[0].sentence == "将客户共享给 gone，权限：查看和编辑"
+
+
+def edit_contacts(customer, actor, contacts):
+    services.customer_update(
+        actor=actor,
+        customer=customer,
+        data={},
+        expected_version=Customer.objects.get(pk=customer.pk).version,
+        contacts=contacts,
+    )
+
+
+@pytest.fixture
+def li_si(users, make_customer):
+    return make_customer(
+        users["rep1"],
+        contacts=[
+            services.ContactData(name="李四", title="经理", phone="13800000000"),
+            services.ContactData(name="王五", title="助理"),
+        ],
+    )
+
+
+def test_a_contact_edit_reads_per_field(users, li_si):
+    li, wang = li_si.contacts.order_by("id")
+    edit_contacts(
+        li_si,
+        users["rep1"],
+        [
+            services.ContactData(
+                name="李四", title="总监", phone="13911111111", id=li.pk
+            ),
+            services.ContactData(name="王五", title="助理", id=wang.pk),
+        ],
+    )
+    rows = shown(li_si)[0].rows
+    assert rows == [
+        {
+            "label": "联系人 李四",
+            "old": "",
+            "new": "",
+            "related": "changed",
+            "parts": [
+                {"label": "职务", "old": "经理", "new": "总监"},
+                {"label": "联系方式", "old": "13800000000", "new": "13911111111"},
+            ],
+        }
+    ]
+
+
+def test_contact_fields_are_masked_for_readers_who_may_not_see_them(users, li_si):
+    li, wang = li_si.contacts.order_by("id")
+    edit_contacts(
+        li_si,
+        users["rep1"],
+        [
+            services.ContactData(
+                name="李四", title="经理", phone="13911111111", id=li.pk
+            ),
+            services.ContactData(
+                name="赵六", phone="13722223333", email="zl@example.com"
+            ),
+        ],
+    )
+    rows = shown(li_si, mask=mask_text)[0].rows
+    by_label = {r["label"]: r for r in rows}
+    assert by_label["联系人 李四"]["parts"] == [
+        {"label": "联系方式", "old": "138****0000", "new": "139****1111"}
+    ]
+    assert by_label["新增联系人 赵六"]["parts"] == [
+        {"label": "联系方式", "old": "", "new": "137****3333"},
+        {"label": "邮箱", "old": "", "new": "z***@example.com"},
+    ]
+    assert by_label["删除了联系人 王五"]["parts"] == []
+    assert "13911111111" not in str(rows) and "zl@example.com" not in str(rows)
+
+
+def test_contact_entries_written_as_lines_still_read(users, rep1_customer):
+    # Given an entry from before contacts were stored per field
+    history.record(
+        rep1_customer,
+        users["rep1"],
+        HistoryEntry.Action.UPDATE,
+        [
+            {
+                "field": "contacts",
+                "old": ["★张伟 采购总监 13812345678"],
+                "new": ["★张伟 总监 13812345678"],
+            }
+        ],
+    )
+    rows = shown(rep1_customer, mask=mask_text)[0].rows
+    assert rows == [
+        {
+            "label": "联系人",
+            "old": "★张伟 采购总监 138****5678",
+            "new": "★张伟 总监 138****5678",
+        }
+    ]

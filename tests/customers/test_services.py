@@ -215,4 +215,5 @@ def test_contacts_are_updated_in_place_and_primary_can_move(users, make_customer
     entry = HistoryEntry.objects.get(action="update")
     change = entry.changes[0]
     assert change["field"] == "contacts"
-    assert "丙" in change["new"] and "甲 总经理" in change["new"]
+    added = {(c["name"], c["title"], c["is_primary"]) for c in change["new"]}
+    assert added == {("甲", "总经理", False), ("乙", "", True), ("丙", "", False)}
