@@ -10,15 +10,19 @@ Each write is one `transaction.atomic()` block (not a decorator: mutmut, behind
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import history, permissions
 from crm import services as record_services
 from crm.models import HistoryEntry, SecurityEvent
 
-from .models import Contact, Customer, Tag
+from .models import Contact, Customer, CustomerUserObjectPermission, Tag
 
 
 @dataclass
@@ -166,8 +170,83 @@ def customer_update_renewal(
     )
 
 
+# Bulk writes touch up to settings.CRM_LIST_COUNT_CAP rows in a fixed number of
+# statements, so `pk IN (...)` lists are cut to stay under SQLite's limit on
+# query parameters.
+BULK_CHUNK = 500
+
+
+def _chunks(ids: list) -> list[list]:
+    return [ids[i : i + BULK_CHUNK] for i in range(0, len(ids), BULK_CHUNK)]
+
+
+def _lockable(customers):
+    """`customers` as a primary-key subquery: a filtered list may be DISTINCT
+    (a to-many filter), which PostgreSQL cannot lock FOR UPDATE."""
+    return Customer.objects.filter(pk__in=customers.order_by().values("pk"))
+
+
+def _bump_versions(ids: list, **values) -> None:
+    """Set `values` on the customers `ids` (locked), one version up each."""
+    now = timezone.now()
+    for chunk in _chunks(ids):
+        Customer.objects.filter(pk__in=chunk).update(
+            version=F("version") + 1, updated_at=now, **values
+        )
+
+
+def _record_each(actor, action: str, rows: list[tuple[int, int, dict]]) -> None:
+    """One history entry per (pk, new version, change), as `history.record`
+    writes it, in one INSERT per chunk."""
+    content_type = ContentType.objects.get_for_model(Customer)
+    HistoryEntry.objects.bulk_create(
+        [
+            HistoryEntry(
+                content_type=content_type,
+                object_id=str(pk),
+                actor=actor,
+                action=action,
+                changes=[change],
+                version=version,
+            )
+            for pk, version, change in rows
+        ],
+        batch_size=BULK_CHUNK,
+    )
+
+
+def _audit_each(actor, events: list[tuple[str, str]], **detail) -> None:
+    """`history.audit` for each (kind, target): one INSERT, one log line each."""
+    SecurityEvent.objects.bulk_create(
+        [
+            SecurityEvent(actor=actor, kind=kind, target=target, rows=1, detail=detail)
+            for kind, target in events
+        ],
+        batch_size=BULK_CHUNK,
+    )
+    for kind, target in events:
+        history.security_log.info(
+            "%s by %s: %s (%s rows) %s", kind, actor.username, target, 1, detail
+        )
+
+
+def _drop_shares(user, ids: list, actions) -> None:
+    """`permissions.revoke` of `user`'s own grants on the customers `ids`."""
+    perms = [permissions.permission_id(Customer, action) for action in actions]
+    for chunk in _chunks(ids):
+        CustomerUserObjectPermission.objects.filter(
+            user=user, content_object_id__in=chunk, permission_id__in=perms
+        ).delete()
+
+
 def customers_reassign(*, actor, customers, owner) -> int:
-    """Give every customer in `customers` (already restricted) a new owner."""
+    """Give every customer in `customers` (already restricted) a new owner.
+
+    A fixed number of statements whatever the count (a bulk bar may send ten
+    thousand customers), with what `customer_update` leaves per customer: a
+    history entry at the new version, the owner's access revoked from the old
+    owner and granted to the new one as security events, and a share the new
+    owner held dropped (it must not outlive the holding)."""
     with transaction.atomic():
         if not permissions.has_model_perm(actor, Customer, "reassign"):
             raise PermissionDenied
@@ -176,50 +255,72 @@ def customers_reassign(*, actor, customers, owner) -> int:
                 _("%(user)s's role cannot own customers; choose a sales colleague.")
                 % {"user": _name(owner)}
             )
-        changed = 0
-        for customer in customers.select_for_update(of=("self",)).select_related(
-            "owner", "success_manager"
-        ):
-            if customer.owner_id == owner.pk:
-                continue
-            old_owner = customer.owner
-            customer.owner = owner
-            customer.version += 1
-            customer.save(update_fields=["owner", "version", "updated_at"])
-            history.record(
-                customer,
-                actor,
-                HistoryEntry.Action.REASSIGN,
-                [{"field": "owner", "old": str(old_owner), "new": str(owner)}],
-                customer.version,
-            )
-            _audit_holders(actor, customer, old_owner, customer.success_manager)
-            changed += 1
-        return changed
+        rows = list(
+            _lockable(customers)
+            .exclude(owner=owner)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "customer_no", "owner_id", "version")
+        )
+        ids = [pk for pk, *_rest in rows]
+        old_owners = get_user_model().objects.in_bulk({row[2] for row in rows})
+        _bump_versions(ids, owner=owner)
+        _record_each(
+            actor,
+            HistoryEntry.Action.REASSIGN,
+            [
+                (
+                    pk,
+                    version + 1,
+                    {"field": "owner", "old": str(old_owners[old]), "new": str(owner)},
+                )
+                for pk, _no, old, version in rows
+            ],
+        )
+        events = []
+        for _pk, no, old, _version in rows:
+            events.append((SecurityEvent.Kind.REVOKE, f"{no} → {old_owners[old]}"))
+            events.append((SecurityEvent.Kind.GRANT, f"{no} → {owner}"))
+        _audit_each(actor, events, detail="owner")
+        _drop_shares(owner, ids, ("view", "change"))
+        return len(rows)
 
 
 def customers_tag(*, actor, customers, tag: Tag, add: bool) -> int:
-    """Add or remove one tag on every customer in `customers` (restricted)."""
+    """Add or remove one tag on every customer in `customers` (restricted).
+
+    Customers that already have (or lack) the tag are left as they are; each
+    changed one gets a new version and a history entry. A fixed number of
+    statements whatever the count."""
     with transaction.atomic():
-        changed = 0
-        for customer in customers.select_for_update().prefetch_related("tags"):
-            has = any(t.pk == tag.pk for t in customer.tags.all())
-            if has == add:
-                continue
-            if add:
-                customer.tags.add(tag)
-            else:
-                customer.tags.remove(tag)
-            customer.version += 1
-            customer.save(update_fields=["version", "updated_at"])
-            change = {"field": "tags", "old": [], "new": [tag.name]}
-            if not add:
-                change = {"field": "tags", "old": [tag.name], "new": []}
-            history.record(
-                customer, actor, HistoryEntry.Action.UPDATE, [change], customer.version
+        links = Customer.tags.through.objects
+        has_tag = Exists(links.filter(customer_id=OuterRef("pk"), tag=tag))
+        rows = list(
+            _lockable(customers)
+            .filter(~has_tag if add else has_tag)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "version")
+        )
+        ids = [pk for pk, _version in rows]
+        if add:
+            links.bulk_create(
+                [links.model(customer_id=pk, tag=tag) for pk in ids],
+                batch_size=BULK_CHUNK,
             )
-            changed += 1
-        return changed
+        else:
+            for chunk in _chunks(ids):
+                links.filter(customer_id__in=chunk, tag=tag).delete()
+        _bump_versions(ids)
+        change = {"field": "tags", "old": [], "new": [tag.name]}
+        if not add:
+            change = {"field": "tags", "old": [tag.name], "new": []}
+        _record_each(
+            actor,
+            HistoryEntry.Action.UPDATE,
+            [(pk, version + 1, change) for pk, version in rows],
+        )
+        return len(rows)
 
 
 def customer_share(*, actor, customer: Customer, user, level: str) -> None:
