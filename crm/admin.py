@@ -1,5 +1,6 @@
-"""The Django admin holds settings only (custom fields, tags) and read-only
-audit trails; records are edited in the app, through the services."""
+"""The Django admin, for superusers only: settings (custom fields, tags) and
+read-only audit trails; records and settings are edited in the app, through
+the services."""
 
 from django import forms
 from django.contrib import admin
@@ -112,3 +113,12 @@ class HistoryEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # The lock itself is in crm.auth's backend; this form only tells a locked-out
 # admin why, like the app's login page does.
 admin.site.login_form = ThrottledAdminAuthenticationForm
+
+
+def superusers_only(request) -> bool:
+    """Administrators work in the app's own settings (/settings/), through
+    the roles; the Django admin is left to superusers."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = superusers_only

@@ -14,20 +14,19 @@ def navigation(request):
     items = registry.nav_for(user)
     names = {item.url_name for item in items}
 
-    def active(name):
-        # A module's list entry stays highlighted on its detail and edit pages.
-        if current == name:
+    namespace = match.namespace if match else ""
+
+    def active(item):
+        # A module's entry stays highlighted on the pages of its sections
+        # (the list on a customer's detail and edit pages), unless another
+        # entry names the page itself.
+        if current == item.url_name:
             return True
-        module = name.split(":")[0] + ":"
-        return (
-            name.endswith("_list")
-            and current.startswith(module)
-            and (current not in names)
-        )
+        return namespace in item.sections and current not in names
 
     return {
         "nav_items": [
-            {"url": reverse(i.url_name), "label": i.label, "active": active(i.url_name)}
+            {"url": reverse(i.url_name), "label": i.label, "active": active(i)}
             for i in items
         ],
         "user_role": roles.role_label(user),

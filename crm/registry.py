@@ -7,6 +7,7 @@ role grants its migrations give, and the shared views render whatever is there.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class NavItem:
     label: str
     order: int = 100
     visible: Callable = lambda user: True
+    # URL namespaces whose pages keep this entry highlighted (a module's list
+    # on its detail and edit pages), unless another entry names the page.
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,18 @@ class Panel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class SettingsSection:
+    """A section of `/settings/`: its page, a one-line description, and who
+    may open it (`visible(user)`; the section's views refuse everyone else)."""
+
+    url_name: str
+    label: str
+    description: str = ""
+    order: int = 100
+    visible: Callable = lambda user: False
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -37,6 +53,9 @@ class Registry:
     role_grants: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # [(prefix, urlconf module)], included by the root URLconf.
     urls: list[tuple[str, str]] = field(default_factory=list)
+    settings_sections: list[SettingsSection] = field(default_factory=list)
+    # {list key: crm.lists.ListSpec}: lists users shape (columns, saved views).
+    lists: dict[str, Any] = field(default_factory=dict)
 
     def add_urls(self, prefix: str, module: str) -> None:
         self.urls = [*[u for u in self.urls if u[0] != prefix], (prefix, module)]
@@ -52,6 +71,18 @@ class Registry:
 
     def add_role_grants(self, app_label: str, grants: dict[str, list[str]]) -> None:
         self.role_grants[app_label] = grants
+
+    def add_settings_section(self, section: SettingsSection) -> None:
+        kept = [s for s in self.settings_sections if s.url_name != section.url_name]
+        self.settings_sections = sorted(
+            [*kept, section], key=lambda s: (s.order, s.url_name)
+        )
+
+    def settings_sections_for(self, user) -> list[SettingsSection]:
+        return [s for s in self.settings_sections if s.visible(user)]
+
+    def add_list(self, spec: Any) -> None:
+        self.lists[spec.key] = spec
 
     def nav_for(self, user) -> list[NavItem]:
         return [item for item in self.nav if item.visible(user)]

@@ -33,6 +33,9 @@ CORE_GRANTS = {
         "crm.change_customfield",
         "crm.delete_customfield",
         "crm.view_securityevent",
+        # Rename and delete the views colleagues share on a list.
+        "crm.change_savedview",
+        "crm.delete_savedview",
     ],
 }
 

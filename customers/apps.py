@@ -37,13 +37,22 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from crm import permissions
-        from crm.registry import NavItem, Panel, registry
+        from crm.registry import NavItem, Panel, SettingsSection, registry
 
         from . import panels
-        from .models import Customer
+        from .lists import CUSTOMER_LIST
+        from .models import Customer, Tag
 
         registry.add_urls("customers/", "customers.urls")
-        registry.add_nav(NavItem("customers:customer_list", _("Customers"), 20))
+        registry.add_list(CUSTOMER_LIST)
+        registry.add_nav(
+            NavItem(
+                "customers:customer_list",
+                _("Customers"),
+                20,
+                sections=("customers",),
+            )
+        )
         registry.add_nav(
             NavItem(
                 "customers:customer_trash",
@@ -54,17 +63,29 @@ class CustomersConfig(AppConfig):
                 ),
             )
         )
-        registry.add_panel(
-            Panel(
-                "customers.mine", "customers/panels/mine.html", panels.my_customers, 10
+        for name, function, order in (
+            ("team", panels.team, 5),
+            ("mine", panels.my_customers, 10),
+            ("managed", panels.managed, 12),
+            ("lookup", panels.lookup, 15),
+            ("renewals", panels.renewals, 20),
+        ):
+            registry.add_panel(
+                Panel(
+                    f"customers.{name}",
+                    f"customers/panels/{name}.html",
+                    function,
+                    order,
+                )
             )
-        )
-        registry.add_panel(
-            Panel(
-                "customers.renewals",
-                "customers/panels/renewals.html",
-                panels.renewals,
+        registry.add_urls("settings/tags/", "customers.settings_urls")
+        registry.add_settings_section(
+            SettingsSection(
+                "customer_settings:tag_list",
+                _("Tags"),
+                _("Labels on customers: names, colours, merging duplicates."),
                 20,
+                visible=lambda user: permissions.has_model_perm(user, Tag, "change"),
             )
         )
         registry.add_role_grants("customers", ROLE_GRANTS)

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "followups",
     "opportunities",
     "reports",
+    "administration",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.navigation",
+                "administration.context_processors.company",
             ],
         },
     },

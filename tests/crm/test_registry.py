@@ -15,6 +15,27 @@ def test_navigation_lists_what_apps_registered_for_the_role(client, users):
     assert "/customers/trash/" not in [i["url"] for i in rep_nav]
 
 
+def active_entries(client, user, url) -> list[str]:
+    nav = client_for(client, user).get(url).context["nav_items"]
+    return [i["url"] for i in nav if i["active"]]
+
+
+def test_a_section_entry_stays_highlighted_on_its_pages_only(
+    client, users, make_customer
+):
+    admin = users["admin"]
+    customer = make_customer(admin)
+    assert active_entries(client, admin, customer.get_absolute_url()) == [
+        "/customers/"
+    ]
+    # The trash names its own entry; the customers entry steps aside.
+    assert active_entries(client, admin, "/customers/trash/") == ["/customers/trash/"]
+    # The tag pages (customers module) sit in the settings section.
+    assert active_entries(client, admin, "/settings/tags/") == ["/settings/"]
+    assert active_entries(client, admin, "/settings/users/") == ["/settings/"]
+    assert active_entries(client, admin, "/") == ["/"]
+
+
 def test_workbench_renders_registered_panels_in_order_and_skips_hidden_ones(
     client, users, monkeypatch
 ):
