@@ -82,11 +82,48 @@ SCREENS = [
     Screen("customer-share", customer_url("customers:customer_share"), EDITORS),
     Screen("customer-delete", customer_url("customers:customer_delete"), ("admin",)),
     Screen("trash", lambda d: reverse("customers:customer_trash"), ("admin",)),
+    # Settings (administration and each module's sections), admins only.
+    Screen("settings", lambda d: reverse("administration:index"), ("admin",)),
+    Screen(
+        "settings-custom-fields",
+        lambda d: reverse("administration:customfield_list"),
+        ("admin",),
+    ),
+    Screen(
+        "settings-custom-field-new",
+        lambda d: reverse("administration:customfield_create"),
+        ("admin",),
+    ),
+    Screen(
+        "settings-tags", lambda d: reverse("customer_settings:tag_list"), ("admin",)
+    ),
+    Screen(
+        "settings-tag-merge",
+        lambda d: reverse("customer_settings:tag_merge"),
+        ("admin",),
+    ),
+    Screen("settings-users", lambda d: reverse("administration:user_list"), ("admin",)),
+    Screen(
+        "settings-user-edit",
+        lambda d: reverse("administration:user_update", args=[d.users["rep1"].pk]),
+        ("admin",),
+    ),
+    Screen(
+        "settings-company",
+        lambda d: reverse("administration:company_update"),
+        ("admin",),
+    ),
     # The app's own error pages, as a role meets them.
     Screen(
         "not-allowed",
         customer_url("customers:customer_update"),
         ("service",),
+        status=403,
+    ),
+    Screen(
+        "settings-not-allowed",
+        lambda d: reverse("administration:index"),
+        ("manager",),
         status=403,
     ),
     Screen(
