@@ -7,6 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .querysets import RestrictedQuerySet
+
 
 class NumberSequence(models.Model):
     """Per-prefix, per-day counter behind record numbers such as C20240315001.
@@ -104,7 +106,8 @@ class CustomField(models.Model):
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("admin:crm_customfield_change", args=[self.pk])
+        # The in-app settings page (the Django admin is for superusers only).
+        return reverse("administration:customfield_update", args=[self.pk])
 
     @property
     def choice_list(self) -> list[str]:
@@ -238,3 +241,99 @@ class LoginFailure(models.Model):
 
     # No get_absolute_url: failures have no page; blocked attempts show up as
     # SecurityEvents in the admin.
+
+
+class ListPreference(models.Model):
+    """The columns a user chose for one list (`list_key`, e.g. "customers").
+
+    Column keys are stored as chosen; the list ignores any it no longer
+    offers (a custom field deleted since), see `crm.lists`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    list_key = models.CharField(max_length=40)
+    columns = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("list preference")
+        verbose_name_plural = _("list preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_key"], name="uniq_listpreference_user_list"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.list_key}"
+
+    def get_absolute_url(self):
+        from .lists import list_spec
+
+        return list_spec(self.list_key).url()
+
+
+class SavedViewQuerySet(RestrictedQuerySet):
+    """Owners reach their views; a shared view is seen by everyone who may
+    open its list, and changed only by its owner or a role holding the model
+    permission (administrators)."""
+
+    holder_actions = {"owner": ("view", "change", "delete")}
+
+    def access_q(self, user, action: str):
+        q = super().access_q(user, action)
+        if q is not None and action == "view" and user.is_authenticated:
+            from .lists import openable_list_keys
+
+            q |= models.Q(shared=True, list_key__in=openable_list_keys(user))
+        return q
+
+
+class SavedView(models.Model):
+    """A named list query (filters, sort, page size) and column set.
+
+    `query` is only ever fed back to the list's own filter set, which goes
+    through `for_user()`: a shared view shows each viewer their own rows.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    list_key = models.CharField(max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(max_length=2000, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SavedViewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "list_key", "name"], name="uniq_savedview_name"
+            )
+        ]
+        indexes = [
+            # The team's shared views of a list, read on every list page.
+            models.Index(
+                fields=["list_key", "name"],
+                condition=models.Q(shared=True),
+                name="savedview_shared",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        """The list with this view applied."""
+        from .lists import list_spec
+
+        return list_spec(self.list_key).view_url(self)

@@ -1,11 +1,34 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import list_views, views
 from .registry import registry
 
 crm_patterns = (
-    [path("", views.WorkbenchView.as_view(), name="workbench")],
+    [
+        path("", views.WorkbenchView.as_view(), name="workbench"),
+        # Shaped lists: the column chooser and saved views (crm/list_views.py).
+        path(
+            "lists/<slug:list_key>/columns/",
+            list_views.ListColumnsView.as_view(),
+            name="list_columns",
+        ),
+        path(
+            "lists/<slug:list_key>/views/new/",
+            list_views.SavedViewCreateView.as_view(),
+            name="savedview_create",
+        ),
+        path(
+            "lists/views/<int:pk>/edit/",
+            list_views.SavedViewUpdateView.as_view(),
+            name="savedview_update",
+        ),
+        path(
+            "lists/views/<int:pk>/delete/",
+            list_views.SavedViewDeleteView.as_view(),
+            name="savedview_delete",
+        ),
+    ],
     "crm",
 )
 

@@ -4,11 +4,13 @@ import csv
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import (
@@ -21,8 +23,10 @@ from django.views.generic import (
 )
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from crm import customfields, history, permissions, privacy
+from crm import customfields, history, lists, permissions, privacy
+from crm.list_views import SavedViewForm
 from crm.models import SecurityEvent
 from crm.pagination import CappedPaginator, page_size
 from crm.views import RestrictedViewMixin, StaleEditMixin
@@ -36,8 +40,16 @@ from .forms import (
     RenewalForm,
     ShareForm,
 )
+from .lists import CUSTOMER_LIST
 from .models import Customer
 from .resources import CustomerResource
+
+
+def custom_cell(column, custom: dict):
+    """(text, flagged) of a custom column's cell; None for other columns."""
+    if not column.is_custom:
+        return None
+    return customfields.cell(column.field, custom.get(column.field.key))
 
 
 class CustomerListView(RestrictedViewMixin, FilterView):
@@ -56,8 +68,18 @@ class CustomerListView(RestrictedViewMixin, FilterView):
         return page_size(self.request.GET.get("per_page"))
 
     def is_results_request(self) -> bool:
-        """An htmx request from the filter bar: it gets the results partial."""
-        return bool(self.request.htmx and not self.request.htmx.boosted)
+        """An htmx request from the filter bar: it gets the results partial.
+
+        htmx restoring a page it has no snapshot of asks for the whole page."""
+        htmx = self.request.htmx
+        return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.is_results_request():
+            # The address bar shows the filters in use, not every empty input.
+            push_url(response, self.page_url)
+        return response
 
     def get_template_names(self):
         if self.is_results_request():
@@ -67,23 +89,58 @@ class CustomerListView(RestrictedViewMixin, FilterView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         ctx = super().get_context_data(**kwargs)
-        columns = self.filterset.list_columns
+        shaped = lists.list_state(
+            self.request, CUSTOMER_LIST, self.filterset.custom_fields
+        )
+        layout = [(c, False) for c in shaped.columns]
+        layout += [(c, True) for c in shaped.card_extras]
         for customer in ctx["object_list"]:
-            customer.custom_cells = customfields.list_cells(customer, columns)
+            custom = customer.custom or {}
+            customer.cells = [
+                (col, card_only, custom_cell(col, custom))
+                for col, card_only in layout
+            ]
         query = self.request.GET.copy()
         query.pop("page", None)
+        page_query = QueryDict(shaped.query, mutable=True)
+        if shaped.override:
+            page_query[lists.COLUMNS_PARAM] = shaped.override
+        if shaped.active_view:
+            page_query[lists.VIEW_PARAM] = str(shaped.active_view.pk)
+        page_query = page_query.urlencode()
+        self.page_url = CUSTOMER_LIST.url() + (f"?{page_query}" if page_query else "")
+        form = self.filterset.form
         ctx.update(
-            custom_columns=columns,
-            query_string=query.urlencode(),
+            list_state=shaped,
+            columns=shaped.columns,
+            savedview_form=SavedViewForm(owner=user, spec=CUSTOMER_LIST),
+            view_columns=",".join(c.key for c in shaped.columns),
+            active_filters=sum(
+                1
+                for name in form.fields
+                if name not in ("q", "ordering") and self.request.GET.get(name)
+            ),
+            carried_filters=[
+                (name, self.request.GET[name])
+                for name in ("section", "area")
+                if self.request.GET.get(name)
+            ],
+            query_string=page_query,
+            filter_query=shaped.query,
             # The partial carries the export link out of band: the page's link
             # would otherwise still export the filters it was loaded with.
             export_link_oob=self.is_results_request(),
             current_ordering=self.request.GET.get("ordering", ""),
             page_sizes=settings.CRM_PAGE_SIZES,
             per_page=self.get_paginate_by(None),
-            bulk_form=BulkActionForm(customers=Customer.objects.none()),
+            bulk=bulk_bar(
+                self.request,
+                total=ctx["paginator"].count,
+                capped=ctx["paginator"].capped,
+                more_pages=ctx["paginator"].num_pages > 1,
+                query=query.urlencode(),
+            ),
             can_add=permissions.has_model_perm(user, Customer, "add"),
-            can_reassign=permissions.has_model_perm(user, Customer, "reassign"),
             can_export=permissions.has_model_perm(user, Customer, "export"),
         )
         return ctx
@@ -252,12 +309,16 @@ class CustomerShareView(RestrictedViewMixin, SingleObjectMixin, FormView):
     template_name = "customers/customer_share_form.html"
     http_method_names = ["get", "post"]
 
-    def dispatch(self, request, *args, **kwargs):
-        self.object = None
-        return super().dispatch(request, *args, **kwargs)
+    def get(self, request, *args, **kwargs):
+        # Before the form: the page opened directly names the customer.
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        self.object = self.get_object()
         return {**super().get_form_kwargs(), "customer": self.object}
 
     def form_valid(self, form):
@@ -282,32 +343,109 @@ class CustomerShareView(RestrictedViewMixin, SingleObjectMixin, FormView):
         return HttpResponseRedirect(self.object.get_absolute_url())
 
 
+# A plain (no-JS) bulk post that fails goes back to the list with what it
+# posted and its errors kept here for the next list page, so nothing ticked or
+# chosen is lost; the bar's script posts through htmx and gets the bar back.
+BULK_SESSION_KEY = "customers.bulk_bar"
+
+
+def bulk_bar(request, *, total: int, capped: bool, more_pages: bool, query: str):
+    """What the list's bulk bar shows, or None for roles with no bulk action.
+
+    `total` is the list's (capped) count: the bar offers "select all N
+    matching" when the list runs past this page and is not capped. The count
+    is only shown; the bulk view counts again what the user may change."""
+    actions = selectors.bulk_actions(request.user)
+    if not actions:
+        return None
+    stored = request.session.pop(BULK_SESSION_KEY, None)
+    form = BulkActionForm(
+        data=MultiValueDict(stored["data"]) if stored else None,
+        customers=Customer.objects.for_user(request.user, "change"),
+        actions=actions,
+    )
+    if stored:
+        form.is_valid()
+        for name, texts in stored["errors"].items():
+            for text in texts:
+                if text not in form.errors.get(name, []):
+                    form.add_error(None if name == NON_FIELD_ERRORS else name, text)
+    selected = stored["data"].get("selected", []) if stored else []
+    all_matching = bool(stored and form["all_matching"].value())
+    return {
+        "form": form,
+        "actions": actions,
+        "total": total,
+        "offer_matching": more_pages and not capped,
+        "all_matching": all_matching,
+        "selected": set(selected),
+        "count": total if all_matching else len(set(selected)),
+        "query": query,
+    }
+
+
 class CustomerBulkView(RestrictedViewMixin, FormView):
-    """Bulk reassign / tag on the selected customers the user may change."""
+    """Bulk reassign / tag the ticked customers, or every customer matching the
+    list's filters, of those the user may change.
+
+    "All matching" re-runs the list's filter set over the customers the user
+    may change (never the client's ids or count), up to the list's count cap.
+    A ticked customer the user may not change voids the whole request (the
+    form refuses it). The bar's script posts through htmx and gets the bar
+    back with its errors, so the ticked rows stay ticked; a plain post goes
+    back to the list, which shows the bar as it was posted."""
 
     model = Customer
     form_class = BulkActionForm
-    permission_action = "change"
     http_method_names = ["post"]
+    template_name = "customers/includes/bulkbar.html#controls"
 
     def get_form_kwargs(self):
+        actions = selectors.bulk_actions(self.request.user)
+        if not actions:
+            raise PermissionDenied
         return {
             **super().get_form_kwargs(),
             "customers": Customer.objects.for_user(self.request.user, "change"),
+            "actions": actions,
         }
 
     def form_valid(self, form):
         data, user = form.cleaned_data, self.request.user
-        chosen = Customer.objects.for_user(user, "change").filter(
-            pk__in=[c.pk for c in data["selected"]]
-        )
+        cap = settings.CRM_LIST_COUNT_CAP
+        skipped = 0
+        if data["all_matching"]:
+            chosen = self.matching(data["query"], "change")
+            if chosen is None:
+                form.add_error(
+                    "all_matching",
+                    _("The list's filters are not valid; correct them and try again."),
+                )
+                return self.form_invalid(form)
+            total = selectors.capped_count(chosen, cap)
+            if total > cap:
+                form.add_error(
+                    "all_matching",
+                    _(
+                        "More than %(cap)s customers match. Narrow the list with "
+                        "search or filters, then apply the action again."
+                    )
+                    % {"cap": intcomma(cap)},
+                )
+                return self.form_invalid(form)
+            if not permissions.has_model_perm(user, Customer, "change"):
+                visible = selectors.capped_count(self.matching(data["query"]), cap)
+                skipped = max(visible - total, 0)
+        else:
+            chosen = data["selected"]
+            total = len(chosen)
         try:
             if data["action"] == "reassign":
-                n = services.customers_reassign(
+                changed = services.customers_reassign(
                     actor=user, customers=chosen, owner=data["owner"]
                 )
             else:
-                n = services.customers_tag(
+                changed = services.customers_tag(
                     actor=user,
                     customers=chosen,
                     tag=data["tag"],
@@ -316,24 +454,95 @@ class CustomerBulkView(RestrictedViewMixin, FormView):
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            ngettext("%(n)s customer updated.", "%(n)s customers updated.", n)
-            % {"n": n},
-        )
+        for level, text in bulk_summary(changed, total - changed, skipped):
+            messages.add_message(self.request, level, text)
+        if self.request.htmx:
+            return HttpResponseClientRedirect(self.get_success_url())
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(self.request, error)
+        if self.request.htmx:
+            return self.render_to_response(self.get_context_data(form=form))
+        post = self.request.POST
+        self.request.session[BULK_SESSION_KEY] = {
+            "data": {name: post.getlist(name) for name in form.fields if name in post},
+            "errors": {name: list(texts) for name, texts in form.errors.items()},
+        }
         return HttpResponseRedirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        form = kwargs["form"]
+        query = form.data.get("query", "")
+        cap = settings.CRM_LIST_COUNT_CAP
+        visible = self.matching(query)
+        total = 0 if visible is None else selectors.capped_count(visible, cap)
+        per_page = page_size(QueryDict(query).get("per_page"))
+        data = form.data
+        selected = set(data.getlist("selected"))
+        all_matching = bool(form["all_matching"].value())
+        bulk = {
+            "form": form,
+            "actions": selectors.bulk_actions(self.request.user),
+            "total": total,
+            "offer_matching": per_page < total <= cap,
+            "all_matching": all_matching,
+            "selected": selected,
+            "count": total if all_matching else len(selected),
+            "query": query,
+        }
+        return super().get_context_data(bulk=bulk, **kwargs)
+
+    def matching(self, query: str, action: str = "view"):
+        """The customers the list's filters (`query`) match, among those the
+        user may `action`; None when the filters are not valid."""
+        filterset = CustomerFilterSet(
+            QueryDict(query),
+            queryset=Customer.objects.for_user(self.request.user, action),
+            request=self.request,
+        )
+        return filterset.qs if filterset.is_valid() else None
 
     def get_success_url(self):
         back = self.request.POST.get("next", "")
         if back.startswith("/customers/"):
             return back
         return reverse("customers:customer_list")
+
+
+def bulk_summary(changed: int, unchanged: int, skipped: int) -> list[tuple]:
+    """The messages after a bulk action: what changed, and why the rest did not."""
+    summary = [
+        (
+            messages.SUCCESS,
+            ngettext("%(n)s customer updated.", "%(n)s customers updated.", changed)
+            % {"n": changed},
+        )
+    ]
+    if unchanged:
+        summary.append(
+            (
+                messages.INFO,
+                ngettext(
+                    "%(n)s customer needed no change.",
+                    "%(n)s customers needed no change.",
+                    unchanged,
+                )
+                % {"n": unchanged},
+            )
+        )
+    if skipped:
+        summary.append(
+            (
+                messages.INFO,
+                ngettext(
+                    "%(n)s matching customer you may only view was left alone.",
+                    "%(n)s matching customers you may only view were left alone.",
+                    skipped,
+                )
+                % {"n": skipped},
+            )
+        )
+    return summary
 
 
 class CustomerTrashView(RestrictedViewMixin, ListView):

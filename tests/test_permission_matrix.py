@@ -251,13 +251,35 @@ MATRIX: dict[str, Row] = {
         covers=CUSTOMER_PAGES,
         kwargs=lambda ctx: {},
         get=everyone(405),
-        # Always back to the list; customers the user may not change are not
-        # valid choices, so nothing happens to them.
-        post=everyone(302),
+        # Back to the list for roles with a bulk action; customers the user may
+        # not change are not valid choices, so nothing happens to them. Roles
+        # with no bulk action (view only, renewals only) are refused outright.
+        post=statuses(
+            admin=302, manager=302, rep1=302, rep2=302, service=403, success=403
+        ),
         data=lambda ctx: {
             "action": "add_tag",
             "tag": ctx.tag.pk,
             "selected": [ctx.customer.customer_no],
+        },
+        writers=frozenset({"admin", "manager", "rep1"}),
+        effect=tagged,
+    ),
+    # "Select all matching": the list's filters, re-run over what each user
+    # may change (the customer's own number as the search).
+    "customers:customer_bulk@matching": Row(
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
+        kwargs=lambda ctx: {},
+        get=everyone(405),
+        post=statuses(
+            admin=302, manager=302, rep1=302, rep2=302, service=403, success=403
+        ),
+        data=lambda ctx: {
+            "action": "add_tag",
+            "tag": ctx.tag.pk,
+            "all_matching": "on",
+            "query": f"q={ctx.customer.customer_no}",
         },
         writers=frozenset({"admin", "manager", "rep1"}),
         effect=tagged,
@@ -353,6 +375,277 @@ MATRIX: dict[str, Row] = {
         effect=shared_with_rep2,
     ),
 }
+
+
+# Settings (/settings/): administrators only; every other role gets 403.
+def settings_rows() -> dict[str, Row]:
+    from administration.models import CompanySettings
+    from crm.models import CustomField
+
+    only_admin = statuses(
+        admin=200, manager=403, rep1=403, rep2=403, service=403, success=403
+    )
+    only_admin_post = {k: (302 if v == 200 else v) for k, v in only_admin.items()}
+    pk = lambda ctx: {"pk": ctx.obj.pk}  # noqa: E731
+
+    def custom_field(users: Users) -> CustomField:
+        return CustomField.objects.create(
+            target="customer", key="matrix", label="矩阵字段", field_type="text"
+        )
+
+    def spare_tag(users: Users) -> Tag:
+        return Tag.objects.create(name="矩阵待合并")
+
+    def company(users: Users) -> CompanySettings:
+        return CompanySettings.load()
+
+    def rep2_account(users: Users) -> User:
+        return users["rep2"]
+
+    def field_labelled(label):
+        return lambda ctx, allowed: (
+            CustomField.objects.filter(label=label).exists() is allowed
+        )
+
+    def obj_gone(ctx: Ctx, allowed: bool) -> None:
+        assert (not type(ctx.obj).objects.filter(pk=ctx.obj.pk).exists()) is allowed
+
+    def rep2(ctx: Ctx) -> User:
+        return User.objects.get(pk=ctx.users["rep2"].pk)
+
+    field_data = {"target": "customer", "field_type": "text", "order": 5}
+    password = "Matrix-pass-2468"
+    return {
+        "administration:index": Row(get=only_admin),
+        "administration:customfield_list": Row(get=only_admin),
+        "administration:customfield_create": Row(
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {**field_data, "key": "matrix_new", "label": "矩阵新字段"},
+            effect=field_labelled("矩阵新字段"),
+        ),
+        "administration:customfield_update": Row(
+            build=custom_field,
+            covers=(CustomField,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {**field_data, "label": "矩阵改名"},
+            effect=field_labelled("矩阵改名"),
+        ),
+        "administration:customfield_delete": Row(
+            build=custom_field,
+            covers=(CustomField,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            effect=obj_gone,
+        ),
+        "administration:user_list": Row(get=only_admin),
+        "administration:user_create": Row(
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {
+                "username": "matrix",
+                "full_name": "矩阵",
+                "role": "销售专员",
+                "password1": password,
+                "password2": password,
+            },
+            effect=lambda ctx, allowed: (
+                User.objects.filter(username="matrix").exists() is allowed
+            ),
+        ),
+        "administration:user_update": Row(
+            build=rep2_account,
+            covers=(User,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {
+                "full_name": "矩阵改名",
+                "role": "销售专员",
+                "is_active": "on",
+            },
+            effect=lambda ctx, allowed: (rep2(ctx).first_name == "矩阵改名") is allowed,
+        ),
+        "administration:user_password": Row(
+            build=rep2_account,
+            covers=(User,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {"new_password1": password, "new_password2": password},
+            effect=lambda ctx, allowed: rep2(ctx).check_password(password) is allowed,
+        ),
+        "administration:user_deactivate": Row(
+            build=rep2_account,
+            covers=(User,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            effect=lambda ctx, allowed: rep2(ctx).is_active is not allowed,
+        ),
+        "administration:company_update": Row(
+            build=company,
+            covers=(CompanySettings,),
+            kwargs=lambda ctx: {},
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {"name": "矩阵公司", "version": ctx.obj.version},
+            effect=lambda ctx, allowed: (
+                (CompanySettings.load().name == "矩阵公司") is allowed
+            ),
+        ),
+        "customer_settings:tag_list": Row(get=only_admin),
+        "customer_settings:tag_create": Row(
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {"name": "矩阵新标签", "colour": "red"},
+            effect=lambda ctx, allowed: (
+                Tag.objects.filter(name="矩阵新标签").exists() is allowed
+            ),
+        ),
+        "customer_settings:tag_update": Row(
+            build=spare_tag,
+            covers=(Tag,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {"name": "矩阵改名标签", "colour": "green"},
+            effect=lambda ctx, allowed: (
+                Tag.objects.filter(name="矩阵改名标签").exists() is allowed
+            ),
+        ),
+        "customer_settings:tag_merge": Row(
+            build=spare_tag,
+            covers=(Tag,),
+            kwargs=lambda ctx: {},
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {"sources": [ctx.obj.pk], "target": ctx.tag.pk},
+            effect=obj_gone,
+        ),
+        "customer_settings:tag_delete": Row(
+            build=spare_tag,
+            covers=(Tag,),
+            kwargs=pk,
+            get=only_admin,
+            post=only_admin_post,
+            effect=obj_gone,
+        ),
+    }
+
+
+MATRIX.update(settings_rows())
+
+
+# Shaped lists (crm/list_views.py): the column chooser and saved views. A
+# shared view is seen by everyone who may open its list, changed only by its
+# owner or an administrator; a personal one is its owner's alone (404).
+def list_rows() -> dict[str, Row]:
+    from crm.models import ListPreference, SavedView
+
+    pk = lambda ctx: {"pk": ctx.obj.pk}  # noqa: E731
+    key = lambda ctx: {"list_key": "customers"}  # noqa: E731
+    owner_or_admin = statuses(
+        admin=200, manager=403, rep1=200, rep2=403, service=403, success=403
+    )
+    owner_or_admin_post = {
+        k: (302 if v == 200 else v) for k, v in owner_or_admin.items()
+    }
+    only_owner = statuses(
+        admin=404, manager=404, rep1=200, rep2=404, service=404, success=404
+    )
+    only_owner_post = {k: (302 if v == 200 else v) for k, v in only_owner.items()}
+
+    def rep1_view(shared: bool) -> Builder:
+        def build(users: Users) -> SavedView:
+            return SavedView.objects.create(
+                owner=users["rep1"],
+                list_key="customers",
+                name="A级客户",
+                query="level=A",
+                shared=shared,
+            )
+
+        return build
+
+    def columns_saved(ctx: Ctx, allowed: bool) -> None:
+        stored = ListPreference.objects.filter(user_id=getattr(ctx.actor, "pk", None))
+        expected = [["name", "level"]] if allowed else []
+        assert list(stored.values_list("columns", flat=True)) == expected
+
+    def view_created(ctx: Ctx, allowed: bool) -> None:
+        actor_id = getattr(ctx.actor, "pk", None)
+        made = SavedView.objects.filter(name="矩阵视图", owner_id=actor_id)
+        assert made.exists() is allowed
+
+    def view_renamed(ctx: Ctx, allowed: bool) -> None:
+        view = SavedView.objects.get(pk=ctx.obj.pk)
+        assert (view.name == "改名视图") is allowed
+
+    def view_deleted(ctx: Ctx, allowed: bool) -> None:
+        assert SavedView.objects.filter(pk=ctx.obj.pk).exists() is not allowed
+
+    rename = lambda ctx: {"view-name": "改名视图", "view-shared": "on"}  # noqa: E731
+    return {
+        "crm:list_columns": Row(
+            kwargs=key,
+            get=everyone(405),
+            post=everyone(302),
+            data=lambda ctx: {"columns": ["level", "name", "bogus"]},
+            effect=columns_saved,
+        ),
+        "crm:savedview_create": Row(
+            kwargs=key,
+            get=everyone(200),
+            post=everyone(302),
+            data=lambda ctx: {
+                "view-name": "矩阵视图",
+                "query": "level=A",
+                "columns": "name,level",
+            },
+            effect=view_created,
+        ),
+        "crm:savedview_update": Row(
+            build=rep1_view(shared=True),
+            covers=(SavedView,),
+            kwargs=pk,
+            get=owner_or_admin,
+            post=owner_or_admin_post,
+            data=rename,
+            effect=view_renamed,
+        ),
+        "crm:savedview_update@personal": Row(
+            build=rep1_view(shared=False),
+            covers=(SavedView,),
+            kwargs=pk,
+            get=only_owner,
+            post=only_owner_post,
+            data=rename,
+            effect=view_renamed,
+        ),
+        "crm:savedview_delete": Row(
+            build=rep1_view(shared=True),
+            covers=(SavedView,),
+            kwargs=pk,
+            get=owner_or_admin,
+            post=owner_or_admin_post,
+            effect=view_deleted,
+        ),
+        "crm:savedview_delete@personal": Row(
+            build=rep1_view(shared=False),
+            covers=(SavedView,),
+            kwargs=pk,
+            get=only_owner,
+            post=only_owner_post,
+            effect=view_deleted,
+        ),
+    }
+
+
+MATRIX.update(list_rows())
 
 
 def url_names() -> set[str]:
@@ -458,8 +751,17 @@ def test_admin_site_sends_non_staff_to_its_login(client, users, role):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_admin_site_opens_for_admin(client, users):
+def test_admin_site_opens_for_a_superuser_only(client, users):
+    # The administrator role works in /settings/; the Django admin is for
+    # superusers, not for staff who are not.
+    assert users["admin"].is_staff and not users["admin"].is_superuser
     client_for(client, users["admin"])
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert client.get(reverse("admin:crm_customfield_changelist")).status_code == 302
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    client_for(client, root)
     assert client.get("/admin/").status_code == 200
 
 

@@ -40,8 +40,9 @@ def attr_id(bound_field, element_id: str):
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context, field: str, label) -> str:
-    """A column header that sorts by `field`, toggling the direction."""
+def sort_header(context, field: str, label, css: str = "") -> str:
+    """A column header that sorts by `field`, toggling the direction; `css`
+    is the header cell's class."""
     request = context["request"]
     current = request.GET.get("ordering", "")
     params = request.GET.copy()
@@ -53,7 +54,8 @@ def sort_header(context, field: str, label) -> str:
     else:
         params["ordering"], arrow, sort = field, "", "none"
     return format_html(
-        '<th aria-sort="{}"><a href="?{}">{}{}</a></th>',
+        '<th{} aria-sort="{}"><a href="?{}">{}{}</a></th>',
+        format_html(' class="{}"', css) if css else "",
         sort,
         urlencode(sorted(params.lists()), doseq=True),
         label,

@@ -60,4 +60,6 @@
   document.addEventListener("DOMContentLoaded", initNav);
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
+  // htmx's Back/Forward restores the page from a snapshot: new elements, no listeners.
+  document.addEventListener("htmx:historyRestore", function () { init(document); });
 })();

@@ -211,6 +211,7 @@
   document.addEventListener("DOMContentLoaded", function () { updateAll(document); });
   // Back/forward may restore ticked boxes from the page cache.
   window.addEventListener("pageshow", function () { updateAll(document); });
+  document.addEventListener("htmx:historyRestore", function () { updateAll(document); });
   // A results swap with the same filters (a filter input's "change" on blur
   // re-requests the list as it is) must not drop the ticks: they are kept
   // for the rows still there, and "all matching" while the filters are the same.

@@ -105,7 +105,8 @@ class Pages:
         self.steps += 1
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{self.test_name}-{self.steps:02d}-{_slug(step)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": no injected style attribute for htmx to copy (a CSP report).
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     def assert_no_browser_errors(self):
