@@ -97,8 +97,7 @@ class CustomerListView(RestrictedViewMixin, FilterView):
         for customer in ctx["object_list"]:
             custom = customer.custom or {}
             customer.cells = [
-                (col, card_only, custom_cell(col, custom))
-                for col, card_only in layout
+                (col, card_only, custom_cell(col, custom)) for col, card_only in layout
             ]
         query = self.request.GET.copy()
         query.pop("page", None)

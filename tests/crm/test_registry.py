@@ -25,9 +25,7 @@ def test_a_section_entry_stays_highlighted_on_its_pages_only(
 ):
     admin = users["admin"]
     customer = make_customer(admin)
-    assert active_entries(client, admin, customer.get_absolute_url()) == [
-        "/customers/"
-    ]
+    assert active_entries(client, admin, customer.get_absolute_url()) == ["/customers/"]
     # The trash names its own entry; the customers entry steps aside.
     assert active_entries(client, admin, "/customers/trash/") == ["/customers/trash/"]
     # The tag pages (customers module) sit in the settings section.
