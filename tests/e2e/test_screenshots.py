@@ -151,6 +151,11 @@ def build_demo() -> Demo:
     return Demo(users=users, customer=customer, trashed=trashed)
 
 
+# How far a list table scrolls sideways inside its box (0: every column shows).
+LIST_CUT = """() => Math.max(0, ...[...document.querySelectorAll('.list-table-wrap')]
+    .map(el => el.scrollWidth - el.clientWidth))"""
+
+
 def test_screenshots_of_every_page_each_role_opens(live_server, pages):
     for screen in SCREENS:
         assert screen.roles and set(screen.roles) <= set(ROLE_USERS), screen.name
@@ -172,6 +177,8 @@ def test_screenshots_of_every_page_each_role_opens(live_server, pages):
                 screenshot(page, f"screens-{role}-{screen.name}-{width}")
                 if width == PHONE["width"] and (extra := horizontal_overflow(page)):
                     problems.append(f"{where}: {extra} px wider than the phone")
+                if width == DESKTOP["width"] and (cut := page.evaluate(LIST_CUT)):
+                    problems.append(f"{where}: the list scrolls sideways by {cut} px")
                 problems += [f"{where}: {text}" for text in squeezed_text(page)]
         page.context.close()
     assert problems == []

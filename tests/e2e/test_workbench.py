@@ -132,8 +132,9 @@ def test_customer_pages_in_english_show_whole_labels(
         customer=Customer.objects.get(name="北京海淀云服务有限公司"),
     )
     login(page, live_server, "admin")
-    page.select_option("#lang", "en")
-    page.wait_for_load_state()
+    # The select submits itself: wait for that post to land before moving on.
+    with page.expect_navigation():
+        page.select_option("#lang", "en")
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         for name, path in [
