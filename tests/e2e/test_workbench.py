@@ -115,11 +115,18 @@ def test_share_page_opened_directly_names_the_customer_and_leads_back(
 
 CUT_TEXT = """() => [...document.querySelectorAll('main *')].filter(e => {
   const style = getComputedStyle(e);
-  return e.children.length === 0 && e.textContent.trim() && (
+  // A deliberately shortened value carries its whole text in a title.
+  return e.children.length === 0 && e.textContent.trim()
+    && !e.closest('[title], .visually-hidden') && (
     (style.textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth)
     || (style.overflow === 'hidden' && e.scrollHeight > e.clientHeight + 1)
   );
 }).map(e => e.textContent.trim())"""
+
+
+# How far a list table scrolls sideways inside its box (0: every column shows).
+LIST_CUT = """() => Math.max(0, ...[...document.querySelectorAll('.list-table-wrap')]
+    .map(el => el.scrollWidth - el.clientWidth))"""
 
 
 def test_customer_pages_in_english_show_whole_labels(
@@ -138,6 +145,9 @@ def test_customer_pages_in_english_show_whole_labels(
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         for name, path in [
+            ("list", "/customers/"),
+            ("new", "/customers/new/"),
+            ("edit", url + "edit/"),
             ("detail", url),
             ("share", url + "share/"),
             ("delete", url + "delete/"),
@@ -147,5 +157,7 @@ def test_customer_pages_in_english_show_whole_labels(
             expect(page.locator("html")).to_have_attribute("lang", "en")
             assert page.evaluate(CUT_TEXT) == [], f"{name} ({size}) cuts text"
             assert no_sideways_scroll(page), f"{name} scrolls sideways ({size})"
+            if size == "desktop":
+                assert page.evaluate(LIST_CUT) == 0, f"{name} list is cut ({size})"
             pages.shot(page, f"en-{name}-{size}")
     pages.assert_no_browser_errors()
