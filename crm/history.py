@@ -86,6 +86,26 @@ def record(obj: models.Model, actor, action: str, changes=(), version: int = 0):
     )
 
 
+def record_many(model, actor, action: str, rows, batch_size: int = 1000) -> None:
+    """`record` for many rows of `model` at once: `rows` are (pk, version,
+    changes) and go in one INSERT per batch (bulk reassign, tag merges)."""
+    content_type = ContentType.objects.get_for_model(model)
+    HistoryEntry.objects.bulk_create(
+        [
+            HistoryEntry(
+                content_type=content_type,
+                object_id=str(pk),
+                actor=actor,
+                action=action,
+                changes=list(changes),
+                version=version,
+            )
+            for pk, version, changes in rows
+        ],
+        batch_size=batch_size,
+    )
+
+
 @contextmanager
 def tracked(obj, actor, action: str = HistoryEntry.Action.UPDATE):
     """Record what the block changes on `obj` as one history entry.

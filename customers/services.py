@@ -11,7 +11,6 @@ Each write is one `transaction.atomic()` block (not a decorator: mutmut, behind
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
@@ -196,21 +195,12 @@ def _bump_versions(ids: list, **values) -> None:
 
 
 def _record_each(actor, action: str, rows: list[tuple[int, int, dict]]) -> None:
-    """One history entry per (pk, new version, change), as `history.record`
-    writes it, in one INSERT per chunk."""
-    content_type = ContentType.objects.get_for_model(Customer)
-    HistoryEntry.objects.bulk_create(
-        [
-            HistoryEntry(
-                content_type=content_type,
-                object_id=str(pk),
-                actor=actor,
-                action=action,
-                changes=[change],
-                version=version,
-            )
-            for pk, version, change in rows
-        ],
+    """One history entry per (pk, new version, change)."""
+    history.record_many(
+        Customer,
+        actor,
+        action,
+        ((pk, version, [change]) for pk, version, change in rows),
         batch_size=BULK_CHUNK,
     )
 

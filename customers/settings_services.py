@@ -7,7 +7,6 @@ it lost and gained, as `customers_tag` does; the tags that disappear are
 logged as a security event with the number of customers they were on.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -83,16 +82,15 @@ def _untag(actor, tag_ids: list[int], target: Tag | None = None) -> int:
     versions = dict(
         Customer._base_manager.filter(pk__in=customers).values_list("pk", "version")
     )
-    content_type = ContentType.objects.get_for_model(Customer)
-    HistoryEntry.objects.bulk_create(
-        [
-            HistoryEntry(
-                content_type=content_type,
-                object_id=str(pk),
-                actor=actor,
-                action=HistoryEntry.Action.UPDATE,
-                version=versions[pk],
-                changes=[
+    history.record_many(
+        Customer,
+        actor,
+        HistoryEntry.Action.UPDATE,
+        (
+            (
+                pk,
+                versions[pk],
+                [
                     {
                         "field": "tags",
                         "old": names,
@@ -101,7 +99,7 @@ def _untag(actor, tag_ids: list[int], target: Tag | None = None) -> int:
                 ],
             )
             for pk, names in lost.items()
-        ],
+        ),
         batch_size=BATCH,
     )
     links.delete()
