@@ -283,3 +283,104 @@ def test_customer_urls_survive_hostile_customer_numbers(client, users, role):
         lambda params: c.get("/customers/trash/", params), problems, (["page"], HOSTILE)
     )
     assert problems == []
+
+
+def test_list_shaping_and_bulk_matching_survive_hostile_values(
+    client, users, customer, custom_fields
+):
+    c = client_for(client, users["admin"])
+    problems = Problems()
+    walk(
+        lambda params: c.get("/customers/", params),
+        problems,
+        (["columns", "view"], HOSTILE),
+    )
+    walk(
+        lambda data: c.post("/lists/customers/columns/", data),
+        problems,
+        (["columns", "reset", "next"], HOSTILE),
+    )
+    view = {"view-name": "我的视图", "query": "level=A", "columns": "name,level"}
+    walk(
+        lambda data: c.post("/lists/customers/views/new/", {**view, **data}),
+        problems,
+        (["view-name", "view-shared", "query", "columns"], HOSTILE),
+    )
+    matching = {"action": "add_tag", "all_matching": "on", "query": "level=A"}
+    matching["tag"] = Tag.objects.first().pk
+    walk(
+        lambda data: c.post("/customers/bulk/", {**matching, **data}),
+        problems,
+        (["query", "all_matching", "tag"], HOSTILE),
+        (["query"], [f"q={quote(text)}" for text in TEXTS]),
+    )
+    for value in HOSTILE:
+        if isinstance(value, list) or not value.strip():
+            continue
+        for path in ("/lists/views/{}/edit/", "/lists/views/{}/delete/"):
+            path = path.format(quote(value, safe=""))
+            problems.check(path, value, c.get(path))
+    assert problems == []
+
+
+def test_settings_forms_survive_hostile_values(client, users, customer):
+    from administration.models import CompanySettings
+
+    c = client_for(client, users["admin"])
+    problems = Problems()
+    field = {
+        "target": "customer",
+        "key": "source",
+        "label": "来源",
+        "field_type": "text",
+        "order": "1",
+    }
+    fields = ["target", "key", "label", "field_type", "choices", "required"]
+    fields += ["show_in_list", "filterable", "order"]
+    walk(
+        lambda data: c.post("/settings/custom-fields/new/", {**field, **data}),
+        problems,
+        (fields, HOSTILE),
+        (["order"], NUMBERS),
+    )
+    walk(
+        lambda data: c.post("/settings/tags/new/", {"colour": "blue", **data}),
+        problems,
+        (["name", "colour"], HOSTILE),
+    )
+    walk(
+        lambda data: c.post("/settings/tags/merge/", data),
+        problems,
+        (["sources", "target"], HOSTILE),
+    )
+    user = {"username": "new1", "full_name": "新同事", "role": "销售专员"}
+    user |= {"password1": "Xy7!long-pass", "password2": "Xy7!long-pass"}
+    walk(
+        lambda data: c.post("/settings/users/new/", {**user, **data}),
+        problems,
+        (["username", "full_name", "email", "role", "password1", "password2"], HOSTILE),
+    )
+
+    def company(data):
+        base = {"name": "云帆", "version": CompanySettings.load().version}
+        return c.post("/settings/company/", {**base, **data})
+
+    walk(
+        company,
+        problems,
+        (["name", "phone", "email", "website", "address", "version"], HOSTILE),
+        (["version"], NUMBERS),
+    )
+    for value in HOSTILE:
+        if isinstance(value, list) or not value.strip():
+            continue
+        pk = quote(value, safe="")
+        for path in (
+            "custom-fields/{}/",
+            "tags/{}/",
+            "users/{}/",
+            "users/{}/password/",
+        ):
+            path = "/settings/" + path.format(pk)
+            problems.check(path, value, c.get(path))
+    assert problems == []
