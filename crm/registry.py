@@ -45,6 +45,18 @@ class SettingsSection:
     visible: Callable = lambda user: False
 
 
+@dataclass(frozen=True)
+class RecordSection:
+    """A card another module adds to a record's page (a customer's follow-ups,
+    tickets, opportunities): `context(request, record)` returns its data, or
+    None to leave the card out (e.g. a role that may not see that module)."""
+
+    name: str
+    template: str
+    context: Callable
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -56,6 +68,8 @@ class Registry:
     settings_sections: list[SettingsSection] = field(default_factory=list)
     # {list key: crm.lists.ListSpec}: lists users shape (columns, saved views).
     lists: dict[str, Any] = field(default_factory=dict)
+    # {"app_label.model": [RecordSection, ...]}: cards on a record's page.
+    record_sections: dict[str, list[RecordSection]] = field(default_factory=dict)
 
     def add_urls(self, prefix: str, module: str) -> None:
         self.urls = [*[u for u in self.urls if u[0] != prefix], (prefix, module)]
@@ -80,6 +94,24 @@ class Registry:
 
     def settings_sections_for(self, user) -> list[SettingsSection]:
         return [s for s in self.settings_sections if s.visible(user)]
+
+    def add_record_section(self, record: str, section: RecordSection) -> None:
+        """`record` is the page's model label, e.g. "customers.customer"."""
+        kept = [x for x in self.record_sections.get(record, []) if x.name != section.name]
+        self.record_sections[record] = sorted(
+            [*kept, section], key=lambda x: (x.order, x.name)
+        )
+
+    def sections_for(self, request, record) -> list[dict]:
+        """The cards for `record`'s page, with their data, in order."""
+        cards = []
+        for section in self.record_sections.get(record._meta.label_lower, []):
+            data = section.context(request, record)
+            if data is not None:
+                cards.append(
+                    {"name": section.name, "template": section.template, "data": data}
+                )
+        return cards
 
     def add_list(self, spec: Any) -> None:
         self.lists[spec.key] = spec

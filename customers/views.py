@@ -29,6 +29,7 @@ from crm import customfields, history, lists, permissions, privacy
 from crm.list_views import SavedViewForm
 from crm.models import SecurityEvent
 from crm.pagination import CappedPaginator, page_size
+from crm.registry import registry
 from crm.views import RestrictedViewMixin, StaleEditMixin
 
 from . import selectors, services
@@ -184,6 +185,8 @@ class CustomerDetailView(RestrictedViewMixin, DetailView):
             can_share=can_change,
             shares=selectors.shares(customer) if can_change else [],
             share_form=ShareForm(customer=customer) if can_change else None,
+            # Follow-ups, tickets, opportunities: the cards other modules add.
+            sections=registry.sections_for(self.request, customer),
             **kwargs,
         )
 

@@ -60,3 +60,27 @@ def test_registering_again_replaces_the_entry(monkeypatch):
     registry.add_nav(NavItem("customers:customer_list", "x", 99))
     assert len(registry.nav) == before
     assert registry.nav[-1].label == "x"
+
+
+def test_a_record_page_shows_the_sections_other_modules_add(
+    client, users, make_customer, monkeypatch
+):
+    from crm.registry import RecordSection
+
+    monkeypatch.setattr(registry, "record_sections", {})
+    seen = []
+
+    def visible(request, customer):
+        seen.append((request.user, customer))
+        return {"renewals": [], "renewal_window": 7}
+
+    registry.add_record_section(
+        "customers.customer", RecordSection("b", TEMPLATE, visible, 20)
+    )
+    registry.add_record_section(
+        "customers.customer", RecordSection("a", TEMPLATE, lambda r, c: None, 10)
+    )
+    customer = make_customer(users["rep1"])
+    response = client_for(client, users["rep1"]).get(customer.get_absolute_url())
+    assert [s["name"] for s in response.context["sections"]] == ["b"]
+    assert seen == [(users["rep1"], customer)]
