@@ -97,7 +97,8 @@ class Registry:
 
     def add_record_section(self, record: str, section: RecordSection) -> None:
         """`record` is the page's model label, e.g. "customers.customer"."""
-        kept = [x for x in self.record_sections.get(record, []) if x.name != section.name]
+        current = self.record_sections.get(record, [])
+        kept = [x for x in current if x.name != section.name]
         self.record_sections[record] = sorted(
             [*kept, section], key=lambda x: (x.order, x.name)
         )
