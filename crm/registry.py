@@ -68,6 +68,9 @@ class Registry:
     settings_sections: list[SettingsSection] = field(default_factory=list)
     # {list key: crm.lists.ListSpec}: lists users shape (columns, saved views).
     lists: dict[str, Any] = field(default_factory=dict)
+    # [(order, name, seed(users: {username: User}, stdout))]: demo data each
+    # module adds after the customers (`manage.py seed_demo`); idempotent.
+    demo_seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     # {"app_label.model": [RecordSection, ...]}: cards on a record's page.
     record_sections: dict[str, list[RecordSection]] = field(default_factory=dict)
 
@@ -113,6 +116,10 @@ class Registry:
                     {"name": section.name, "template": section.template, "data": data}
                 )
         return cards
+
+    def add_demo_seeder(self, name: str, seed: Callable, order: int = 100) -> None:
+        kept = [x for x in self.demo_seeders if x[1] != name]
+        self.demo_seeders = sorted([*kept, (order, name, seed)], key=lambda x: x[:2])
 
     def add_list(self, spec: Any) -> None:
         self.lists[spec.key] = spec

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm import roles
+from crm.registry import registry
 from customers import services
 from customers.models import Customer, Industry, Region, Tag
 from customers.validators import CREDIT_CODE_CHARS, credit_code_check_char
@@ -313,6 +314,9 @@ class Command(BaseCommand):
             missing = max(wanted - existing, 0)
             if missing:
                 Generator(users).create(missing)
+            # Follow-ups, tickets, opportunities: what other modules seed.
+            for _order, _name, seed in registry.demo_seeders:
+                seed(users, self.stdout)
         self.stdout.write(
             f"{existing + missing} customers ({missing} created) "
             f"in {time.monotonic() - started:.1f}s."
