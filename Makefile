@@ -41,14 +41,16 @@ demo-data: install
 # What users will see: DEBUG off (the app's own 404/500 pages, tracebacks in this
 # console), static files from WhiteNoise, a generated key kept in .secret_key.
 run: export DJANGO_SETTINGS_MODULE := crm.settings.local
+# Beside the server: the task worker (notification e-mails) and the periodic
+# notification sweeps; scripts/with-workers stops them with the server.
 run: demo-data
-	exec $(VENV)/bin/gunicorn crm.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
-	  --access-logfile -
+	exec scripts/with-workers $(PY) $(VENV)/bin/gunicorn crm.wsgi --bind $(HOST):$(PORT) \
+	  --workers 2 --threads 4 --access-logfile -
 
 # Development: Django's debug server (debug pages, code reloading).
 dev: export DJANGO_SETTINGS_MODULE := crm.settings.dev
 dev: demo-data
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	exec scripts/with-workers $(PY) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -4,6 +4,11 @@ from . import roles
 from .registry import registry
 
 
+def badge_id(url_name: str) -> str:
+    """The HTML id of a navigation entry's count ("followups:agenda" → …)."""
+    return "badge-" + url_name.replace(":", "-").replace("_", "-")
+
+
 def navigation(request):
     """The main navigation each app registered, and the signed-in user's role."""
     user = getattr(request, "user", None)
@@ -26,7 +31,13 @@ def navigation(request):
 
     return {
         "nav_items": [
-            {"url": reverse(i.url_name), "label": i.label, "active": active(i)}
+            {
+                "url": reverse(i.url_name),
+                "label": i.label,
+                "active": active(i),
+                # A count filled in after the page by crm:nav_badges.
+                "badge_id": badge_id(i.url_name) if i.badge else "",
+            }
             for i in items
         ],
         "user_role": roles.role_label(user),

@@ -21,6 +21,9 @@ class NavItem:
     # URL namespaces whose pages keep this entry highlighted (a module's list
     # on its detail and edit pages), unless another entry names the page.
     sections: tuple[str, ...] = ()
+    # A count shown beside the label (`badge(user) -> int`, e.g. plans due),
+    # loaded after the page by `crm:nav_badges` so pages don't pay for it.
+    badge: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,12 @@ class Registry:
     demo_seeders: list[tuple[int, str, Callable]] = field(default_factory=list)
     # {"app_label.model": [RecordSection, ...]}: cards on a record's page.
     record_sections: dict[str, list[RecordSection]] = field(default_factory=dict)
+    # {name: fn(now)}: periodic jobs that create notifications for what time
+    # brings (a plan became overdue); idempotent through notify(key=...).
+    notification_sweeps: dict[str, Callable] = field(default_factory=dict)
+    # {name: count(user)}: counts outside the navigation (the bell), shown in
+    # the element with id "badge-<name>" and loaded with the nav's badges.
+    badges: dict[str, Callable] = field(default_factory=dict)
 
     def add_urls(self, prefix: str, module: str) -> None:
         self.urls = [*[u for u in self.urls if u[0] != prefix], (prefix, module)]
@@ -123,6 +132,13 @@ class Registry:
 
     def add_list(self, spec: Any) -> None:
         self.lists[spec.key] = spec
+
+    def add_badge(self, name: str, count: Callable) -> None:
+        self.badges[name] = count
+
+    def add_notification_sweep(self, name: str, fn: Callable) -> None:
+        """`fn(now)` runs every few minutes (`manage.py run_sweeps`)."""
+        self.notification_sweeps[name] = fn
 
     def nav_for(self, user) -> list[NavItem]:
         return [item for item in self.nav if item.visible(user)]

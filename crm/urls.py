@@ -7,6 +7,8 @@ from .registry import registry
 crm_patterns = (
     [
         path("", views.WorkbenchView.as_view(), name="workbench"),
+        # The navigation's and the bell's counts, loaded once after each page.
+        path("nav/badges/", views.NavBadgesView.as_view(), name="nav_badges"),
         # Shaped lists: the column chooser and saved views (crm/list_views.py).
         path(
             "lists/<slug:list_key>/columns/",

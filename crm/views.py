@@ -5,7 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.views.generic import TemplateView
 from . import forms as merge
 from . import history, permissions, privacy
 from .auth import ThrottledAuthenticationForm
+from .context_processors import badge_id
 from .features import StaleEdit
 from .registry import registry
 
@@ -353,3 +355,35 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         messages.info(request, _("You have logged out."))
         return super().post(request, *args, **kwargs)
+
+
+def badge_label(count: int) -> str:
+    return "99+" if count > 99 else str(count)
+
+
+class NavBadgesView(TemplateView):
+    """The counts beside navigation entries and the bell, as htmx out-of-band
+    swaps. Every page loads this once after it has rendered, so a page's own
+    queries don't grow with the badges, and without JS pages simply show none."""
+
+    template_name = "crm/nav_badges.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        counts = [
+            (badge_id(item.url_name), item.badge(user))
+            for item in registry.nav_for(user)
+            if item.badge
+        ]
+        counts += [(f"badge-{name}", fn(user)) for name, fn in registry.badges.items()]
+        return {
+            "badges": [
+                {"id": id_, "count": count, "label": badge_label(count)}
+                for id_, count in counts
+            ]
+        }
+
+    def render_to_response(self, context, **response_kwargs):
+        # Without the request: the page's context processors (navigation,
+        # company, role) would cost queries this fragment never shows.
+        return HttpResponse(render_to_string(self.template_name, context))

@@ -14,12 +14,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import history, permissions
 from crm import services as record_services
 from crm.models import HistoryEntry, SecurityEvent
+from notifications.services import notify
 
 from .models import Contact, Customer, CustomerUserObjectPermission, Tag
 
@@ -155,6 +157,14 @@ def customer_update(
             if contacts is not None:
                 _save_contacts(current, list(contacts))
         _audit_holders(actor, current, old_owner, old_manager)
+        if current.owner_id != old_owner.pk:
+            notify(
+                recipients=[current.owner],
+                kind="customer_reassigned",
+                actor=actor,
+                target=current,
+                params={"customer": current.name},
+            )
         return current
 
 
@@ -273,7 +283,30 @@ def customers_reassign(*, actor, customers, owner) -> int:
             events.append((SecurityEvent.Kind.GRANT, f"{no} → {owner}"))
         _audit_each(actor, events, detail="owner")
         _drop_shares(owner, ids, ("view", "change"))
+        _notify_new_owner(actor, owner, ids)
         return len(rows)
+
+
+def _notify_new_owner(actor, owner, ids: list) -> None:
+    """One notification for the whole batch: the customer itself when it is
+    one, else how many, linking to the new owner's list."""
+    if len(ids) == 1:
+        customer = Customer.objects.only("pk", "customer_no", "name").get(pk=ids[0])
+        notify(
+            recipients=[owner],
+            kind="customer_reassigned",
+            actor=actor,
+            target=customer,
+            params={"customer": customer.name},
+        )
+    elif ids:
+        notify(
+            recipients=[owner],
+            kind="customer_reassigned",
+            actor=actor,
+            url=f"{reverse('customers:customer_list')}?owner={owner.pk}",
+            params={"count": len(ids)},
+        )
 
 
 def customers_tag(*, actor, customers, tag: Tag, add: bool) -> int:
@@ -339,6 +372,13 @@ def customer_share(*, actor, customer: Customer, user, level: str) -> None:
             SecurityEvent.Kind.GRANT,
             f"{customer.customer_no} → {user.username}",
             detail=level,
+        )
+        notify(
+            recipients=[user],
+            kind="customer_shared",
+            actor=actor,
+            target=customer,
+            params={"customer": customer.name},
         )
 
 

@@ -25,7 +25,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "guardian",
+    "django_tasks_db",
     "crm",
+    "notifications",
     "customers",
     "followups",
     "opportunities",
@@ -156,6 +158,37 @@ CRM_CLIENT_IP_HEADER = None
 CRM_TRUSTED_PROXY_COUNT = 1
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
+
+# Background work (e-mail, periodic sweeps): django.tasks with the database
+# backend; `manage.py db_worker` runs the queue (`make run` starts it).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Notifications also go out by e-mail when mail is configured (EMAIL_HOST set
+# in the environment), from the background worker, never in a request.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT") or 25),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": os.environ.get("EMAIL_USE_TLS") == "1",
+            "timeout": 30,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")
+CRM_NOTIFY_EMAIL = bool(os.environ.get("EMAIL_HOST"))
+# The address links in e-mails start with, e.g. https://crm.example.com
+CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
+# Periodic notification sweeps (overdue plans): every this many seconds.
+CRM_SWEEP_INTERVAL = 5 * 60
 
 CRM_PAGE_SIZES = (25, 50, 100)
 CRM_LIST_COUNT_CAP = 10_000
