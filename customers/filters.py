@@ -63,6 +63,7 @@ class CustomerFilterSet(
             ("status", "status"),
             ("historical_amount", "historical_amount"),
             ("renewal_date", "renewal_date"),
+            ("last_followup_at", "last_followup_at"),
             ("updated_at", "updated_at"),
             ("created_at", "created_at"),
         ),

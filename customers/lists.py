@@ -32,6 +32,12 @@ CUSTOMER_LIST = ListSpec(
             card=True,
         ),
         Column("renewal_date", _("Renewal date"), sort="renewal_date", default=False),
+        Column(
+            "last_followup_at",
+            _("Last follow-up"),
+            sort="last_followup_at",
+            default=False,
+        ),
         Column("created_at", _("Created at"), sort="created_at", default=False),
         Column("updated_at", _("Last updated"), sort="updated_at"),
     ),

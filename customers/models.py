@@ -323,6 +323,11 @@ class Customer(
         related_name="managed_customers",
     )
     renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
+    # The latest occurred_at of the customer's live follow-ups, kept by
+    # followups.services (lists, sorting, the reports' action lists).
+    last_followup_at = models.DateTimeField(
+        _("last follow-up"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -379,6 +384,7 @@ class Customer(
             models.Index(fields=["region", "-updated_at"]),
             models.Index(fields=["size", "-updated_at"]),
             models.Index(fields=["renewal_date"]),
+            models.Index(fields=["last_followup_at"]),
             models.Index(fields=["historical_amount"]),
             models.Index(fields=["deleted_at"]),
         ]

@@ -13,7 +13,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import permissions
 from crm.features import (
@@ -60,10 +62,11 @@ class FollowUp(
     )
 
     class Method(models.TextChoices):
-        PHONE = "phone", _("Phone")
-        EMAIL = "email", _("E-mail")
-        MEETING = "meeting", _("In person")
-        ONLINE = "online", _("Online meeting")
+        # In context: "Phone" and "E-mail" are also a contact's details.
+        PHONE = "phone", pgettext_lazy("follow-up method", "Phone")
+        EMAIL = "email", pgettext_lazy("follow-up method", "E-mail")
+        MEETING = "meeting", pgettext_lazy("follow-up method", "In person")
+        ONLINE = "online", pgettext_lazy("follow-up method", "Online meeting")
 
     record_no = models.CharField(_("record ID"), max_length=20, unique=True)
     customer = models.ForeignKey(
@@ -116,6 +119,8 @@ class FollowUp(
             models.Index(fields=["user", "-occurred_at"]),
             models.Index(fields=["method", "-occurred_at"]),
             models.Index(fields=["-occurred_at", "-id"]),
+            # The list sorted by the next follow-up time.
+            models.Index(fields=["next_at", "id"]),
             # The agenda: a user's open plans in time order, live rows only.
             models.Index(
                 fields=["next_owner", "next_at"],
@@ -147,6 +152,29 @@ class TicketQuerySet(SoftDeleteQuerySet):
         if action == "comment":
             return permissions.has_model_perm(user, Customer, "manage_success")
         return True
+
+    def open(self):
+        """Tickets still being worked: new, in progress, awaiting the customer."""
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
+
+    def overdue(self, now):
+        """Open tickets past their SLA due time (the (status, due_at) index)."""
+        return self.open().filter(due_at__lt=now)
+
+    def with_list_data(self):
+        """What the queue, the customer's card and the workbench show per row."""
+        return self.select_related("customer", "assignee", "contact")
+
+    def search(self, text: str):
+        """The ticket ID exactly, or words of the subject or description."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(ticket_no=text.upper())
+            | Q(subject__icontains=text)
+            | Q(description__icontains=text)
+        )
 
 
 class Ticket(
@@ -276,7 +304,15 @@ class Ticket(
         return self.ticket_no
 
     def get_absolute_url(self):
-        return reverse("followups:ticket_detail", args=[self.ticket_no])
+        return reverse("tickets:ticket_detail", args=[self.ticket_no])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
 
 
 class TicketComment(models.Model):
@@ -305,3 +341,31 @@ class TicketComment(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.body[:40]}"
+
+
+class CalendarToken(models.Model):
+    """The secret in a user's private iCalendar feed URL of their plans.
+
+    Whoever holds the URL reads the feed without logging in (a phone's
+    calendar subscribes to it), so the token is long and random, one per
+    user; regenerating replaces it, revoking deletes it (the old URL is 404).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_token",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
+
+    def __str__(self):
+        return f"{self.user} calendar feed"
+
+    def get_absolute_url(self):
+        return reverse("followups:calendar_feed", args=[self.token])

@@ -9,7 +9,8 @@ TEMPLATE = "customers/panels/renewals.html"
 def test_navigation_lists_what_apps_registered_for_the_role(client, users):
     # The trash entry is registered for roles that may delete customers only.
     admin_nav = client_for(client, users["admin"]).get("/").context["nav_items"]
-    assert [i["url"] for i in admin_nav][:2] == ["/", "/customers/"]
+    urls = [i["url"] for i in admin_nav]
+    assert urls[0] == "/" and "/customers/" in urls
     assert "/customers/trash/" in [i["url"] for i in admin_nav]
     rep_nav = client_for(client, users["rep1"]).get("/").context["nav_items"]
     assert "/customers/trash/" not in [i["url"] for i in rep_nav]
