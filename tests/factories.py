@@ -126,3 +126,32 @@ def restore_migrated_rows() -> None:
     load_reference(Industry, Region)
     seed_tags(Tag)
     roles.sync_registered_roles()
+
+
+def make_ticket(actor: User, customer: Customer, **data):
+    """A ticket opened through `ticket_open`, as the ticket form opens one."""
+    from followups import ticket_services
+
+    assignee = data.pop("assignee", None)
+    created_at = data.pop("created_at", None)
+    data.setdefault("kind", "complaint")
+    data.setdefault("priority", "medium")
+    data.setdefault("subject", "系统无法登录")
+    data.setdefault("description", "客户反映今天上午无法登录系统。")
+    data.setdefault("contact", None)
+    return ticket_services.ticket_open(
+        actor=actor,
+        customer=customer,
+        data=data,
+        assignee=assignee,
+        created_at=created_at,
+    )
+
+
+def make_followup(actor: User, customer: Customer, **data):
+    """A follow-up logged through `followup_create`, as the log form does."""
+    from followups import services as followup_services
+
+    data.setdefault("method", "phone")
+    data.setdefault("content", "电话沟通采购计划")
+    return followup_services.followup_create(actor=actor, customer=customer, data=data)

@@ -648,6 +648,406 @@ def list_rows() -> dict[str, Row]:
 MATRIX.update(list_rows())
 
 
+# Notifications: everyone has the list, the badges and "all read" (of their
+# own); one notification is its recipient's alone: everyone else gets a 404.
+def notification_rows() -> dict[str, Row]:
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    def rep1_notification(users: Users) -> Notification:
+        notify(
+            recipients=[users["rep1"]],
+            kind="customer_shared",
+            actor=users["rep2"],
+            url="/customers/",
+            params={"customer": "矩阵客户"},
+        )
+        return Notification.objects.get(recipient=users["rep1"])
+
+    def read(ctx: Ctx) -> bool:
+        return Notification.objects.get(pk=ctx.obj.pk).read_at is not None
+
+    def marked_read(ctx: Ctx, allowed: bool) -> None:
+        assert read(ctx) is allowed
+
+    def read_if_rep1(ctx: Ctx, allowed: bool) -> None:
+        # Everyone may mark all of their own read; rep1's only by rep1.
+        assert read(ctx) is (ctx.actor == ctx.users["rep1"])
+
+    pk = lambda ctx: {"pk": ctx.obj.pk}  # noqa: E731
+    only_rep1 = statuses(
+        admin=404, manager=404, rep1=302, rep2=404, service=404, success=404
+    )
+    return {
+        "notifications:notification_list": Row(get=everyone(200)),
+        "crm:nav_badges": Row(get=everyone(200)),
+        "notifications:open": Row(
+            build=rep1_notification,
+            covers=(Notification,),
+            kwargs=pk,
+            get=everyone(405),
+            post=only_rep1,
+            effect=marked_read,
+        ),
+        "notifications:read": Row(
+            build=rep1_notification,
+            covers=(Notification,),
+            kwargs=pk,
+            get=everyone(405),
+            post=only_rep1,
+            effect=marked_read,
+        ),
+        "notifications:read_all": Row(
+            build=rep1_notification,
+            covers=(Notification,),
+            kwargs=lambda ctx: {},
+            get=everyone(405),
+            post=everyone(302),
+            effect=read_if_rep1,
+        ),
+    }
+
+
+MATRIX.update(notification_rows())
+
+
+# Service tickets (DESIGN §4): service and admins work every ticket; managers
+# read them all; reps read their customers'; customer success reads and
+# comments on their customers'; an assignee pulled in works their ticket.
+def ticket_rows() -> dict[str, Row]:
+    from followups.models import Ticket
+
+    def rep1_ticket(users: Users) -> Ticket:
+        return factories.make_ticket(users["service"], rep1_customer(users))
+
+    def rep1_managed_ticket(users: Users) -> Ticket:
+        return factories.make_ticket(users["service"], rep1_managed_customer(users))
+
+    def rep2_assigned_ticket(users: Users) -> Ticket:
+        customer = rep1_customer(users)
+        return factories.make_ticket(users["service"], customer, assignee=users["rep2"])
+
+    def stored(ctx: Ctx) -> Ticket:
+        return Ticket.objects.get(pk=ctx.obj.pk)
+
+    def edit_data(ctx: Ctx) -> dict:
+        return {
+            "subject": "矩阵工单改名",
+            "kind": "question",
+            "priority": "low",
+            "contact": "",
+            "description": "矩阵",
+            "version": ctx.obj.version,
+        }
+
+    work = statuses(
+        admin=302, manager=403, rep1=403, rep2=404, service=302, success=404
+    )
+    work_get = statuses(
+        admin=200, manager=403, rep1=403, rep2=404, service=200, success=404
+    )
+    assignee_works = {**work, "rep2": 302}
+    only_workers = statuses(
+        admin=200, manager=403, rep1=403, rep2=403, service=200, success=403
+    )
+    row = lambda build, **kw: Row(build=build, covers=(Ticket,), **kw)  # noqa: E731
+    renamed_ticket = lambda ctx, allowed: (  # noqa: E731
+        (stored(ctx).subject == "矩阵工单改名") is allowed
+    )
+    started = lambda ctx, allowed: (  # noqa: E731
+        (stored(ctx).status == "in_progress") is allowed
+    )
+    commented = lambda ctx, allowed: (  # noqa: E731
+        stored(ctx).comments.filter(body="矩阵评论").exists() is allowed
+    )
+    start = lambda ctx: {"action": "start", "version": ctx.obj.version}  # noqa: E731
+    comment = lambda ctx: {"body": "矩阵评论"}  # noqa: E731
+    return {
+        "tickets:ticket_list": Row(get=everyone(200)),
+        "tickets:ticket_create": Row(
+            build=rep1_customer,
+            covers=CUSTOMER_PAGES,
+            kwargs=lambda ctx: {},
+            get=only_workers,
+            post={k: (302 if v == 200 else v) for k, v in only_workers.items()},
+            data=lambda ctx: {
+                "customer": ctx.customer.customer_no,
+                "subject": "矩阵新工单",
+                "kind": "complaint",
+                "priority": "high",
+                "description": "矩阵",
+            },
+            effect=lambda ctx, allowed: (
+                Ticket.objects.filter(subject="矩阵新工单").exists() is allowed
+            ),
+        ),
+        "tickets:ticket_detail": row(rep1_ticket, get=DETAIL_OF_REP1),
+        "tickets:ticket_detail@success_manager": row(
+            rep1_managed_ticket,
+            get=statuses(
+                admin=200, manager=200, rep1=200, rep2=404, service=200, success=200
+            ),
+        ),
+        "tickets:ticket_detail@assignee": row(
+            rep2_assigned_ticket,
+            get=statuses(
+                admin=200, manager=200, rep1=200, rep2=200, service=200, success=404
+            ),
+        ),
+        "tickets:ticket_update": row(
+            rep1_ticket,
+            get=work_get,
+            post=work,
+            data=edit_data,
+            effect=renamed_ticket,
+        ),
+        "tickets:ticket_update@assignee": row(
+            rep2_assigned_ticket,
+            get={**work_get, "rep2": 200},
+            post=assignee_works,
+            data=edit_data,
+            effect=renamed_ticket,
+        ),
+        "tickets:ticket_transition": row(
+            rep1_ticket, get=everyone(405), post=work, data=start, effect=started
+        ),
+        "tickets:ticket_transition@success_manager": row(
+            rep1_managed_ticket,
+            get=everyone(405),
+            post={**work, "success": 403},
+            data=start,
+            effect=started,
+        ),
+        "tickets:ticket_transition@assignee": row(
+            rep2_assigned_ticket,
+            get=everyone(405),
+            post=assignee_works,
+            data=start,
+            effect=started,
+        ),
+        "tickets:ticket_assign": row(
+            rep1_ticket,
+            get=everyone(405),
+            post=work,
+            data=lambda ctx: {
+                "assignee": ctx.users["success"].pk,
+                "version": ctx.obj.version,
+            },
+            effect=lambda ctx, allowed: (
+                (stored(ctx).assignee == ctx.users["success"]) is allowed
+            ),
+        ),
+        "tickets:ticket_comment": row(
+            rep1_ticket, get=everyone(405), post=work, data=comment, effect=commented
+        ),
+        "tickets:ticket_comment@success_manager": row(
+            rep1_managed_ticket,
+            get=everyone(405),
+            post={**work, "success": 302},
+            data=comment,
+            effect=commented,
+        ),
+        "tickets:ticket_comment@assignee": row(
+            rep2_assigned_ticket,
+            get=everyone(405),
+            post=assignee_works,
+            data=comment,
+            effect=commented,
+        ),
+    }
+
+
+MATRIX.update(ticket_rows())
+
+
+# Follow-ups (DESIGN §4): seen by whoever may view the customer (admins,
+# managers and customer service: all); logged by sales roles and customer
+# success on customers they see; edited by their writer or managers/admins;
+# deleted by managers/admins. The agenda and the calendar token are the
+# user's own; the feed answers its token, whoever asks.
+def followup_rows() -> dict[str, Row]:
+    import datetime
+
+    from django.utils import timezone
+
+    from followups import calendar as followup_calendar
+    from followups import services as followup_services
+    from followups.models import CalendarToken, FollowUp
+
+    def rep1_followup(users: Users) -> FollowUp:
+        """rep1's follow-up on rep1's customer, with an open plan for rep1."""
+        return factories.make_followup(
+            users["rep1"],
+            rep1_customer(users),
+            next_at=timezone.now() + datetime.timedelta(hours=2),
+            next_owner=users["rep1"],
+        )
+
+    def rep1_managed_followup(users: Users) -> FollowUp:
+        return factories.make_followup(users["rep1"], rep1_managed_customer(users))
+
+    def rep1_trashed_followup(users: Users) -> FollowUp:
+        followup = factories.make_followup(users["rep1"], rep1_customer(users))
+        followup_services.followup_delete(actor=users["admin"], followup=followup)
+        return followup
+
+    def rep1_token(users: Users) -> CalendarToken:
+        return followup_calendar.calendar_token_regenerate(user=users["rep1"])
+
+    def revoked_token(users: Users) -> CalendarToken:
+        token = rep1_token(users)
+        followup_calendar.calendar_token_revoke(user=users["rep1"])
+        return token
+
+    def stored(ctx: Ctx) -> FollowUp | None:
+        return FollowUp.objects.filter(pk=ctx.obj.pk).first()
+
+    def log_data(ctx: Ctx) -> dict:
+        return {
+            "customer": rep1_customer_no(ctx),
+            "method": "phone",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "content": "矩阵跟进",
+        }
+
+    def rep1_customer_no(ctx: Ctx) -> str:
+        return Customer.objects.filter(owner=ctx.users["rep1"]).get().customer_no
+
+    def edit_data(ctx: Ctx) -> dict:
+        return {
+            "method": "email",
+            "occurred_at": timezone.localtime(ctx.obj.occurred_at).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
+            "content": "矩阵改过",
+            "version": ctx.obj.version,
+        }
+
+    def logged(ctx: Ctx, allowed: bool) -> None:
+        assert FollowUp.objects.filter(content="矩阵跟进").exists() is allowed
+
+    def edited(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).content == "矩阵改过") is allowed
+
+    def followup_trashed(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).deleted_at is not None) is allowed
+
+    def followup_restored(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).deleted_at is None) is allowed
+
+    def plan_done(ctx: Ctx, allowed: bool) -> None:
+        assert stored(ctx).next_done is allowed
+
+    def token_made(ctx: Ctx, allowed: bool) -> None:
+        actor_id = getattr(ctx.actor, "pk", None)
+        assert CalendarToken.objects.filter(user_id=actor_id).exists() is allowed
+
+    def with_customer(users: Users) -> Customer:
+        return rep1_customer(users)
+
+    token = lambda ctx: {"token": ctx.obj.token}  # noqa: E731
+    sales = dict(admin=302, manager=302, rep1=302, rep2=302, success=302)
+    change_rep1 = statuses(
+        admin=200, manager=200, rep1=200, rep2=404, service=403, success=404
+    )
+    change_rep1_post = {k: (302 if v == 200 else v) for k, v in change_rep1.items()}
+    delete = statuses(
+        admin=200, manager=200, rep1=403, rep2=404, service=403, success=404
+    )
+    trash_only = statuses(
+        admin=200, manager=200, rep1=403, rep2=403, service=403, success=403
+    )
+    return {
+        "followups:followup_list": Row(get=everyone(200)),
+        "followups:agenda": Row(get=everyone(200)),
+        # Without ?customer= the form sends loggers to the customer list; a
+        # posted customer is one of those the user may see, or a form error.
+        "followups:followup_create": Row(
+            build=with_customer,
+            covers=CUSTOMER_PAGES,
+            kwargs=lambda ctx: {},
+            get=statuses(**sales, service=403),
+            post=statuses(
+                admin=302, manager=302, rep1=302, rep2=200, service=403, success=200
+            ),
+            data=log_data,
+            writers=frozenset({"admin", "manager", "rep1"}),
+            effect=logged,
+        ),
+        "followups:followup_detail": Row(
+            build=rep1_followup, covers=(FollowUp,), get=DETAIL_OF_REP1
+        ),
+        "followups:followup_detail@success_manager": Row(
+            build=rep1_managed_followup,
+            covers=(FollowUp,),
+            get=statuses(
+                admin=200, manager=200, rep1=200, rep2=404, service=200, success=200
+            ),
+        ),
+        "followups:followup_update": Row(
+            build=rep1_followup,
+            covers=(FollowUp,),
+            get=change_rep1,
+            post=change_rep1_post,
+            data=edit_data,
+            effect=edited,
+        ),
+        "followups:followup_update@success_manager": Row(
+            build=rep1_managed_followup,
+            covers=(FollowUp,),
+            get={**change_rep1, "success": 403},
+            post={**change_rep1_post, "success": 403},
+            data=edit_data,
+            effect=edited,
+        ),
+        "followups:followup_delete": Row(
+            build=rep1_followup,
+            covers=(FollowUp,),
+            get=delete,
+            post={k: (302 if v == 200 else v) for k, v in delete.items()},
+            effect=followup_trashed,
+        ),
+        "followups:followup_complete": Row(
+            build=rep1_followup,
+            covers=(FollowUp,),
+            get=everyone(405),
+            post=statuses(
+                admin=302, manager=302, rep1=302, rep2=404, service=403, success=404
+            ),
+            effect=plan_done,
+        ),
+        "followups:followup_trash": Row(get=trash_only),
+        "followups:followup_restore": Row(
+            build=rep1_trashed_followup,
+            covers=(FollowUp,),
+            get={**trash_only, "admin": 405, "manager": 405},
+            post={k: (302 if v == 200 else v) for k, v in trash_only.items()},
+            effect=followup_restored,
+        ),
+        "followups:calendar_token": Row(
+            get=everyone(405),
+            post=everyone(302),
+            data=lambda ctx: {"action": "regenerate"},
+            effect=token_made,
+        ),
+        "followups:calendar_feed": Row(
+            build=rep1_token,
+            covers=(CalendarToken,),
+            kwargs=token,
+            get=everyone(200, anon=200),
+        ),
+        "followups:calendar_feed@revoked": Row(
+            build=revoked_token,
+            covers=(CalendarToken,),
+            kwargs=token,
+            get=everyone(404, anon=404),
+        ),
+    }
+
+
+MATRIX.update(followup_rows())
+
+
 def url_names() -> set[str]:
     """Every named URL of the project, namespaced, except the Django admin's."""
 

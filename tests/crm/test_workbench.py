@@ -13,11 +13,11 @@ from customers.models import Customer
 from tests.factories import client_for, make_customer, make_user
 
 PANELS = {
-    "admin": ["customers.team"],
+    "admin": ["customers.team", "tickets.queue"],
     "manager": ["customers.team"],
-    "rep1": ["customers.mine", "customers.renewals"],
-    "success": ["customers.managed", "customers.renewals"],
-    "service": ["customers.lookup"],
+    "rep1": ["followups.agenda", "customers.mine", "customers.renewals"],
+    "success": ["followups.agenda", "customers.managed", "customers.renewals"],
+    "service": ["tickets.queue", "customers.lookup"],
 }
 
 
@@ -193,7 +193,12 @@ def test_queries_do_not_grow_with_customers_or_owners(client, users, role):
 
 
 # Today's counts of a warm request (session, user and permissions included).
-WORKBENCH_BUDGET = {"admin": 13, "manager": 13, "rep1": 10, "service": 7, "success": 8}
+# +1 for roles that log follow-ups: the agenda panel's plans (one query); +1
+# more for customer success, whose group-share check of customers (cached per
+# request) no customer panel of theirs had made before.
+# The ticket queue panel: +1 for everyone (my assigned tickets), +1 more for
+# roles that work every ticket (the unassigned/overdue counts, one query).
+WORKBENCH_BUDGET = {"admin": 16, "manager": 15, "rep1": 12, "service": 9, "success": 11}
 
 
 @pytest.mark.parametrize("role", sorted(WORKBENCH_BUDGET))

@@ -82,6 +82,11 @@ SCREENS = [
     Screen("customer-share", customer_url("customers:customer_share"), EDITORS),
     Screen("customer-delete", customer_url("customers:customer_delete"), ("admin",)),
     Screen("trash", lambda d: reverse("customers:customer_trash"), ("admin",)),
+    Screen(
+        "notifications",
+        lambda d: reverse("notifications:notification_list"),
+        EVERYONE,
+    ),
     # Settings (administration and each module's sections), admins only.
     Screen("settings", lambda d: reverse("administration:index"), ("admin",)),
     Screen(
@@ -132,7 +137,85 @@ SCREENS = [
         ("rep",),
         status=404,
     ),
+    # Service tickets: the queue (and its overdue tab), a ticket of one of
+    # rep1's customers, the forms of those who work tickets.
+    Screen("tickets", lambda d: reverse("tickets:ticket_list"), EVERYONE),
+    Screen(
+        "tickets-overdue",
+        lambda d: reverse("tickets:ticket_list") + "?tab=overdue",
+        ("admin", "service"),
+    ),
+    Screen(
+        "ticket-detail",
+        lambda d: demo_ticket(d).get_absolute_url(),
+        ("admin", "manager", "rep", "service"),
+    ),
+    Screen(
+        "ticket-new",
+        lambda d: (
+            reverse("tickets:ticket_create") + f"?customer={d.customer.customer_no}"
+        ),
+        ("admin", "service"),
+    ),
+    Screen(
+        "ticket-edit",
+        lambda d: reverse("tickets:ticket_update", args=[demo_ticket(d).ticket_no]),
+        ("admin", "service"),
+    ),
+    # Follow-ups: the list, the agenda of those who log them, one of rep1's
+    # (seed_demo makes them) and its forms, the log form on the showcase.
+    Screen("followups", lambda d: reverse("followups:followup_list"), EVERYONE),
+    Screen(
+        "agenda", lambda d: reverse("followups:agenda"), ("manager", "rep", "success")
+    ),
+    Screen(
+        "followup-detail",
+        lambda d: demo_followup(d).get_absolute_url(),
+        ("admin", "manager", "rep", "service"),
+    ),
+    Screen(
+        "followup-new",
+        lambda d: (
+            reverse("followups:followup_create") + f"?customer={d.customer.customer_no}"
+        ),
+        ("admin", "manager", "rep", "success"),
+    ),
+    Screen(
+        "followup-edit",
+        lambda d: reverse(
+            "followups:followup_update", args=[demo_followup(d).record_no]
+        ),
+        EDITORS,
+    ),
+    Screen(
+        "followup-delete",
+        lambda d: reverse(
+            "followups:followup_delete", args=[demo_followup(d).record_no]
+        ),
+        ("admin", "manager"),
+    ),
+    Screen(
+        "followup-trash",
+        lambda d: reverse("followups:followup_trash"),
+        ("admin", "manager"),
+    ),
 ]
+
+
+def demo_followup(demo: "Demo"):
+    """rep1's first demo follow-up with a plan (seed_demo makes them)."""
+    from followups.models import FollowUp
+
+    return FollowUp.objects.filter(
+        user=demo.users["rep1"], next_at__isnull=False
+    ).earliest("id")
+
+
+def demo_ticket(demo: "Demo"):
+    """The demo's first ticket on a customer rep1 may see (seed_demo makes them)."""
+    from followups.models import Ticket
+
+    return Ticket.objects.for_user(demo.users["rep1"]).earliest("id")
 
 
 def build_demo() -> Demo:
