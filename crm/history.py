@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware, localtime
 from django.utils.translation import gettext as _
 
 from .models import HistoryEntry, SecurityEvent
@@ -145,6 +147,12 @@ def _field_text(field, value) -> str:
             return f"{Decimal(value):,.2f}"
         except InvalidOperation:
             return value  # an entry written before raw values were stored
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Stored as ISO in UTC; shown in the site's time zone, to the minute.
+        moment = parse_datetime(value)
+        if moment is not None:
+            moment = localtime(moment) if is_aware(moment) else moment
+            return moment.strftime("%Y-%m-%d %H:%M")
     return _text(value)
 
 

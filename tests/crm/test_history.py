@@ -259,3 +259,12 @@ def test_contact_entries_written_as_lines_still_read(users, rep1_customer):
             "new": "★张伟 总监 138****5678",
         }
     ]
+
+
+def test_a_date_and_time_change_reads_in_the_site_time_zone(db, users):
+    from followups.models import FollowUp
+
+    field = FollowUp._meta.get_field("next_at")
+    # 2026-03-10 01:30 UTC is 09:30 in Asia/Shanghai.
+    assert history._field_text(field, "2026-03-10T01:30:00+00:00") == "2026-03-10 09:30"
+    assert history._field_text(field, "not a time") == "not a time"
