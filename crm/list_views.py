@@ -7,17 +7,20 @@ sends the browser to the list with the new view applied.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, DeleteView, UpdateView, View
+from django_htmx.http import push_url
 
-from . import lists
+from . import customfields, lists
 from .models import SavedView
+from .pagination import CappedPaginator, page_size
 from .views import RestrictedViewMixin
 
 COLUMNS_SAVED_EVENT = "listColumnsSaved"
@@ -219,3 +222,84 @@ class SavedViewDeleteView(RestrictedViewMixin, DeleteView):
             self.request, _("View “%(name)s” deleted.") % {"name": self.object}
         )
         return HttpResponseRedirect(self.spec.url())
+
+
+def custom_cell(column, custom: dict):
+    """(text, flagged) of a custom column's cell; None for other columns."""
+    if not column.is_custom:
+        return None
+    return customfields.cell(column.field, custom.get(column.field.key))
+
+
+class ShapedListMixin:
+    """A record list users shape (`crm.lists`), on a django-filter FilterView.
+
+    Set `list_spec`. The mixin pages with the user's page size, answers the
+    filter bar's htmx requests with the template's `results` partial (and puts
+    the filters in use, not every empty input, in the address bar), gives each
+    row its `cells` for the chosen columns, and adds to the context what
+    `includes/list_*.html` need. `not_filters` are the inputs that do not count
+    as active filters on a phone's "筛选" button."""
+
+    list_spec: lists.ListSpec
+    paginator_class = CappedPaginator
+    not_filters = ("q", "ordering")
+
+    def get_paginate_by(self, queryset):
+        return page_size(self.request.GET.get("per_page"))
+
+    def is_results_request(self) -> bool:
+        """An htmx request from the filter bar: it gets the results partial.
+
+        htmx restoring a page it has no snapshot of asks for the whole page."""
+        htmx = self.request.htmx
+        return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.is_results_request():
+            push_url(response, self.page_url)
+        return response
+
+    def get_template_names(self):
+        if self.is_results_request():
+            return [f"{self.template_name}#results"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        spec = self.list_spec
+        shaped = lists.list_state(self.request, spec, self.filterset.custom_fields)
+        layout = [(c, False) for c in shaped.columns]
+        layout += [(c, True) for c in shaped.card_extras]
+        for row in ctx["object_list"]:
+            custom = row.custom or {}
+            row.cells = [
+                (col, card_only, custom_cell(col, custom)) for col, card_only in layout
+            ]
+        page_query = QueryDict(shaped.query, mutable=True)
+        if shaped.override:
+            page_query[lists.COLUMNS_PARAM] = shaped.override
+        if shaped.active_view:
+            page_query[lists.VIEW_PARAM] = str(shaped.active_view.pk)
+        page_query = page_query.urlencode()
+        self.page_url = spec.url() + (f"?{page_query}" if page_query else "")
+        get = self.request.GET
+        ctx.update(
+            list_state=shaped,
+            columns=shaped.columns,
+            savedview_form=SavedViewForm(owner=self.request.user, spec=spec),
+            view_columns=",".join(c.key for c in shaped.columns),
+            active_filters=sum(
+                1
+                for name in self.filterset.form.fields
+                if name not in self.not_filters and get.get(name)
+            ),
+            query_string=page_query,
+            filter_query=shaped.query,
+            results_oob=self.is_results_request(),
+            current_ordering=get.get("ordering", ""),
+            page_sizes=settings.CRM_PAGE_SIZES,
+            per_page=self.get_paginate_by(None),
+        )
+        return ctx

@@ -23,12 +23,12 @@ from django.views.generic import (
 )
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
-from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.http import HttpResponseClientRedirect
 
-from crm import customfields, history, lists, permissions, privacy
-from crm.list_views import SavedViewForm
+from crm import customfields, history, permissions, privacy
+from crm.list_views import ShapedListMixin
 from crm.models import SecurityEvent
-from crm.pagination import CappedPaginator, page_size
+from crm.pagination import page_size
 from crm.registry import registry
 from crm.views import RestrictedViewMixin, StaleEditMixin
 
@@ -46,17 +46,10 @@ from .models import Customer
 from .resources import CustomerResource
 
 
-def custom_cell(column, custom: dict):
-    """(text, flagged) of a custom column's cell; None for other columns."""
-    if not column.is_custom:
-        return None
-    return customfields.cell(column.field, custom.get(column.field.key))
-
-
-class CustomerListView(RestrictedViewMixin, FilterView):
+class CustomerListView(ShapedListMixin, RestrictedViewMixin, FilterView):
     model = Customer
     filterset_class = CustomerFilterSet
-    paginator_class = CappedPaginator
+    list_spec = CUSTOMER_LIST
     template_name = "customers/customer_list.html"
 
     def get_queryset(self):
@@ -65,74 +58,20 @@ class CustomerListView(RestrictedViewMixin, FilterView):
         rows = rows.annotate_allowed(user, "change", "can_change")
         return privacy.annotate_contact_visibility(rows, user)
 
-    def get_paginate_by(self, queryset):
-        return page_size(self.request.GET.get("per_page"))
-
-    def is_results_request(self) -> bool:
-        """An htmx request from the filter bar: it gets the results partial.
-
-        htmx restoring a page it has no snapshot of asks for the whole page."""
-        htmx = self.request.htmx
-        return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.is_results_request():
-            # The address bar shows the filters in use, not every empty input.
-            push_url(response, self.page_url)
-        return response
-
-    def get_template_names(self):
-        if self.is_results_request():
-            return [f"{self.template_name}#results"]
-        return [self.template_name]
-
     def get_context_data(self, **kwargs):
         user = self.request.user
         ctx = super().get_context_data(**kwargs)
-        shaped = lists.list_state(
-            self.request, CUSTOMER_LIST, self.filterset.custom_fields
-        )
-        layout = [(c, False) for c in shaped.columns]
-        layout += [(c, True) for c in shaped.card_extras]
-        for customer in ctx["object_list"]:
-            custom = customer.custom or {}
-            customer.cells = [
-                (col, card_only, custom_cell(col, custom)) for col, card_only in layout
-            ]
         query = self.request.GET.copy()
         query.pop("page", None)
-        page_query = QueryDict(shaped.query, mutable=True)
-        if shaped.override:
-            page_query[lists.COLUMNS_PARAM] = shaped.override
-        if shaped.active_view:
-            page_query[lists.VIEW_PARAM] = str(shaped.active_view.pk)
-        page_query = page_query.urlencode()
-        self.page_url = CUSTOMER_LIST.url() + (f"?{page_query}" if page_query else "")
-        form = self.filterset.form
         ctx.update(
-            list_state=shaped,
-            columns=shaped.columns,
-            savedview_form=SavedViewForm(owner=user, spec=CUSTOMER_LIST),
-            view_columns=",".join(c.key for c in shaped.columns),
-            active_filters=sum(
-                1
-                for name in form.fields
-                if name not in ("q", "ordering") and self.request.GET.get(name)
-            ),
             carried_filters=[
                 (name, self.request.GET[name])
                 for name in ("section", "area")
                 if self.request.GET.get(name)
             ],
-            query_string=page_query,
-            filter_query=shaped.query,
             # The partial carries the export link out of band: the page's link
             # would otherwise still export the filters it was loaded with.
-            export_link_oob=self.is_results_request(),
-            current_ordering=self.request.GET.get("ordering", ""),
-            page_sizes=settings.CRM_PAGE_SIZES,
-            per_page=self.get_paginate_by(None),
+            export_link_oob=ctx["results_oob"],
             bulk=bulk_bar(
                 self.request,
                 total=ctx["paginator"].count,

@@ -15,12 +15,10 @@ from django.views.generic import DetailView, FormView, UpdateView, View
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import FormMixin
 from django_filters.views import FilterView
-from django_htmx.http import push_url
 
-from crm import customfields, history, lists, permissions
+from crm import customfields, history, permissions
 from crm.features import StaleEdit
-from crm.list_views import SavedViewForm
-from crm.pagination import CappedPaginator, page_size
+from crm.list_views import ShapedListMixin
 from crm.views import RestrictedViewMixin, StaleEditMixin
 from customers.models import Customer
 from customers.selectors import capped_count
@@ -41,40 +39,17 @@ from .ticket_lists import TICKET_LIST
 TIMELINE_FIELDS = ("status", "assignee", "priority")
 
 
-def custom_cell(column, custom: dict):
-    if not column.is_custom:
-        return None
-    return customfields.cell(column.field, custom.get(column.field.key))
-
-
-class TicketListView(RestrictedViewMixin, FilterView):
+class TicketListView(ShapedListMixin, RestrictedViewMixin, FilterView):
     """The queue: tabs (mine, unassigned, overdue, all), filters, search, sort."""
 
     model = Ticket
     filterset_class = TicketFilterSet
-    paginator_class = CappedPaginator
+    list_spec = TICKET_LIST
+    not_filters = ("q", "ordering", "tab")
     template_name = "tickets/ticket_list.html"
 
     def get_queryset(self):
         return super().get_queryset().with_list_data()
-
-    def get_paginate_by(self, queryset):
-        return page_size(self.request.GET.get("per_page"))
-
-    def is_results_request(self) -> bool:
-        htmx = self.request.htmx
-        return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.is_results_request():
-            push_url(response, self.page_url)
-        return response
-
-    def get_template_names(self):
-        if self.is_results_request():
-            return [f"{self.template_name}#results"]
-        return [self.template_name]
 
     def tabs(self, current: str, query: QueryDict) -> list[dict]:
         """Each tab with its link and its capped count, the other filters kept
@@ -104,46 +79,14 @@ class TicketListView(RestrictedViewMixin, FilterView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         ctx = super().get_context_data(**kwargs)
-        shaped = lists.list_state(
-            self.request, TICKET_LIST, self.filterset.custom_fields
-        )
-        layout = [(c, False) for c in shaped.columns]
-        layout += [(c, True) for c in shaped.card_extras]
         now = timezone.now()
         for ticket in ctx["object_list"]:
-            custom = ticket.custom or {}
             ticket.overdue = ticket.is_open and ticket.due_at < now
-            ticket.cells = [
-                (col, card_only, custom_cell(col, custom)) for col, card_only in layout
-            ]
-        page_query = QueryDict(shaped.query, mutable=True)
-        if shaped.override:
-            page_query[lists.COLUMNS_PARAM] = shaped.override
-        if shaped.active_view:
-            page_query[lists.VIEW_PARAM] = str(shaped.active_view.pk)
-        page_query = page_query.urlencode()
-        self.page_url = TICKET_LIST.url() + (f"?{page_query}" if page_query else "")
-        form = self.filterset.form
         current_tab = self.filterset.current_tab
         ctx.update(
-            list_state=shaped,
-            columns=shaped.columns,
-            savedview_form=SavedViewForm(owner=user, spec=TICKET_LIST),
-            view_columns=",".join(c.key for c in shaped.columns),
-            active_filters=sum(
-                1
-                for name in form.fields
-                if name not in ("q", "ordering", "tab") and self.request.GET.get(name)
-            ),
-            tabs=self.tabs(current_tab, QueryDict(shaped.query)),
+            tabs=self.tabs(current_tab, QueryDict(ctx["filter_query"])),
             current_tab=current_tab,
             default_tab=DEFAULT_TAB,
-            query_string=page_query,
-            filter_query=shaped.query,
-            results_oob=self.is_results_request(),
-            current_ordering=self.request.GET.get("ordering", ""),
-            page_sizes=settings.CRM_PAGE_SIZES,
-            per_page=self.get_paginate_by(None),
             can_add=permissions.has_model_perm(user, Ticket, "add"),
         )
         return ctx

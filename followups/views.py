@@ -5,11 +5,10 @@ credential, checked in `calendar.user_for_token`, and the feed lists only
 what that user's own agenda would.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -27,11 +26,9 @@ from django.views.generic import (
 )
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
-from django_htmx.http import push_url
 
-from crm import customfields, history, lists, permissions
-from crm.list_views import SavedViewForm
-from crm.pagination import CappedPaginator, page_size
+from crm import customfields, history, permissions
+from crm.list_views import ShapedListMixin
 from crm.views import RestrictedViewMixin, StaleEditMixin
 from customers.models import Customer
 
@@ -56,12 +53,6 @@ def safe_next(request, default: str) -> str:
     return default
 
 
-def custom_cell(column, custom: dict):
-    if not column.is_custom:
-        return None
-    return customfields.cell(column.field, custom.get(column.field.key))
-
-
 def add_service_errors(form, exc: ValidationError) -> None:
     """A service's ValidationError next to the fields it names (when the form
     shows them), else above the form."""
@@ -72,10 +63,10 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-class FollowUpListView(RestrictedViewMixin, FilterView):
+class FollowUpListView(ShapedListMixin, RestrictedViewMixin, FilterView):
     model = FollowUp
     filterset_class = FollowUpFilterSet
-    paginator_class = CappedPaginator
+    list_spec = FOLLOWUP_LIST
     template_name = "followups/followup_list.html"
 
     def get_queryset(self):
@@ -86,61 +77,9 @@ class FollowUpListView(RestrictedViewMixin, FilterView):
             .annotate_allowed(self.request.user, "change", "can_change")
         )
 
-    def get_paginate_by(self, queryset):
-        return page_size(self.request.GET.get("per_page"))
-
-    def is_results_request(self) -> bool:
-        htmx = self.request.htmx
-        return bool(htmx and not htmx.boosted and not htmx.history_restore_request)
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.is_results_request():
-            push_url(response, self.page_url)
-        return response
-
-    def get_template_names(self):
-        if self.is_results_request():
-            return [f"{self.template_name}#results"]
-        return [self.template_name]
-
     def get_context_data(self, **kwargs):
-        user = self.request.user
         ctx = super().get_context_data(**kwargs)
-        shaped = lists.list_state(
-            self.request, FOLLOWUP_LIST, self.filterset.custom_fields
-        )
-        layout = [(c, False) for c in shaped.columns]
-        layout += [(c, True) for c in shaped.card_extras]
-        for followup in ctx["object_list"]:
-            custom = followup.custom or {}
-            followup.cells = [
-                (col, card_only, custom_cell(col, custom)) for col, card_only in layout
-            ]
-        page_query = QueryDict(shaped.query, mutable=True)
-        if shaped.override:
-            page_query[lists.COLUMNS_PARAM] = shaped.override
-        if shaped.active_view:
-            page_query[lists.VIEW_PARAM] = str(shaped.active_view.pk)
-        page_query = page_query.urlencode()
-        self.page_url = FOLLOWUP_LIST.url() + (f"?{page_query}" if page_query else "")
-        form = self.filterset.form
         ctx.update(
-            list_state=shaped,
-            columns=shaped.columns,
-            savedview_form=SavedViewForm(owner=user, spec=FOLLOWUP_LIST),
-            view_columns=",".join(c.key for c in shaped.columns),
-            active_filters=sum(
-                1
-                for name in form.fields
-                if name not in ("q", "ordering") and self.request.GET.get(name)
-            ),
-            query_string=page_query,
-            filter_query=shaped.query,
-            results_oob=self.is_results_request(),
-            current_ordering=self.request.GET.get("ordering", ""),
-            page_sizes=settings.CRM_PAGE_SIZES,
-            per_page=self.get_paginate_by(None),
             now=timezone.now(),
         )
         return ctx
