@@ -279,3 +279,37 @@ def test_the_server_error_page_on_a_phone(live_server, pages):
     assert squeezed_text(page) == []
     screenshot(page, "phone-500", full_page=False)
     pages.assert_no_browser_errors()
+
+
+MENU_DOT = """() => getComputedStyle(
+    document.querySelector('button[data-nav-toggle]'), '::after').content"""
+
+
+def test_the_closed_menu_shows_a_dot_when_a_count_waits_inside(
+    live_server, pages, users
+):
+    import datetime
+
+    from django.utils import timezone
+
+    page = new_page(pages, viewport=PHONE)
+    login(page, live_server, "rep1")
+    # Nothing waiting: no dot on the menu button.
+    expect(page.locator("#badge-notifications")).to_be_hidden()
+    assert page.evaluate(MENU_DOT) == "none"
+
+    # An overdue plan (counted whatever the hour): the agenda's count fills in
+    # after the page loads.
+    customer = factories.make_customer(users["rep1"], name="圆点提示测试有限公司")
+    factories.make_followup(
+        users["rep1"],
+        customer,
+        next_at=timezone.now() - datetime.timedelta(hours=1),
+        next_owner=users["rep1"],
+        next_goal="回访",
+    )
+    page.reload()
+    expect(page.locator("#main-nav .count-badge:not([hidden])")).to_have_count(1)
+    assert page.evaluate(MENU_DOT) == '""'
+    pages.shot(page, "menu-dot")
+    pages.assert_no_browser_errors()
