@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
+from django.views.generic.detail import SingleObjectMixin
 
 from . import forms as merge
 from . import history, permissions, privacy
@@ -314,6 +315,24 @@ class StaleEditMixin:
                 theirs_label=_("Keep it with their changes"),
             )
         target.row_conflict = shown
+
+
+class TrashActionView(RestrictedViewMixin, SingleObjectMixin, View):
+    """POST-only action on a record in the trash (restore, purge): the record
+    is looked up among what the user's trash holds; `act(record)` does it."""
+
+    model_permission = "delete"
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return self.model.objects.trash_for_user(self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        self.act(self.get_object())
+        return HttpResponseRedirect(self.success_url)
+
+    def act(self, record):
+        raise NotImplementedError
 
 
 def restrict_form_fields(form, user):

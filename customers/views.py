@@ -19,7 +19,6 @@ from django.views.generic import (
     FormView,
     ListView,
     UpdateView,
-    View,
 )
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
@@ -30,7 +29,7 @@ from crm.list_views import ShapedListMixin
 from crm.models import SecurityEvent
 from crm.pagination import page_size
 from crm.registry import registry
-from crm.views import RestrictedViewMixin, StaleEditMixin
+from crm.views import RestrictedViewMixin, StaleEditMixin, TrashActionView
 
 from . import selectors, services
 from .filters import CustomerFilterSet
@@ -500,21 +499,10 @@ class CustomerTrashView(RestrictedViewMixin, ListView):
         )
 
 
-class TrashedCustomerActionView(RestrictedViewMixin, SingleObjectMixin, View):
-    """POST-only action on a customer in the trash (restore or purge)."""
-
+class TrashedCustomerActionView(TrashActionView):
     model = Customer
-    model_permission = "delete"
     slug_field = slug_url_kwarg = "customer_no"
-    http_method_names = ["post"]
     success_url = reverse_lazy("customers:customer_trash")
-
-    def get_queryset(self):
-        return Customer.objects.trash_for_user(self.request.user)
-
-    def post(self, request, *args, **kwargs):
-        self.act(self.get_object())
-        return HttpResponseRedirect(self.success_url)
 
 
 class CustomerRestoreView(TrashedCustomerActionView):

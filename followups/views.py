@@ -29,7 +29,7 @@ from django_filters.views import FilterView
 
 from crm import customfields, history, permissions
 from crm.list_views import ShapedListMixin
-from crm.views import RestrictedViewMixin, StaleEditMixin
+from crm.views import RestrictedViewMixin, StaleEditMixin, TrashActionView
 from customers.models import Customer
 
 from . import calendar, selectors, services
@@ -284,21 +284,14 @@ class FollowUpTrashView(RestrictedViewMixin, ListView):
         )
 
 
-class FollowUpRestoreView(RestrictedViewMixin, SingleObjectMixin, View):
+class FollowUpRestoreView(TrashActionView):
     model = FollowUp
-    model_permission = "delete"
     slug_field = slug_url_kwarg = "record_no"
-    http_method_names = ["post"]
     success_url = reverse_lazy("followups:followup_trash")
 
-    def get_queryset(self):
-        return FollowUp.objects.trash_for_user(self.request.user)
-
-    def post(self, request, *args, **kwargs):
-        followup = self.get_object()
-        services.followup_restore(actor=request.user, followup=followup)
-        messages.success(request, _("%(name)s restored.") % {"name": followup})
-        return HttpResponseRedirect(self.success_url)
+    def act(self, followup):
+        services.followup_restore(actor=self.request.user, followup=followup)
+        messages.success(self.request, _("%(name)s restored.") % {"name": followup})
 
 
 def feed_url(request, token: CalendarToken | None) -> str:
