@@ -50,6 +50,7 @@ class FollowUp(
     number_field = "record_no"
     custom_field_target = CustomField.Target.FOLLOWUP
     tracked_fields = (
+        "opportunity",
         "occurred_at",
         "method",
         "user",
@@ -74,6 +75,16 @@ class FollowUp(
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="followups",
+    )
+    # Optional: the customer's deal this follow-up was about (it keeps the
+    # deal from counting as stalled).
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity",
+        verbose_name=_("opportunity"),
+        on_delete=models.SET_NULL,
+        related_name="followups",
+        null=True,
+        blank=True,
     )
     occurred_at = models.DateTimeField(_("follow-up time"))
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)

@@ -21,11 +21,14 @@ from crm import history, permissions
 from crm import services as record_services
 from crm.models import HistoryEntry
 from customers.models import Customer
+from opportunities.models import Opportunity
+from opportunities.services import note_followup
 
 from .models import FollowUp
 
 # What a form hands over; anything else in `data` is refused.
 FIELDS = (
+    "opportunity",
     "occurred_at",
     "method",
     "user",
@@ -95,6 +98,20 @@ def _check_people(actor, followup: FollowUp, old: FollowUp | None = None) -> Non
         raise ValidationError(errors)
 
 
+def _check_opportunity(actor, followup: FollowUp, old_id=None) -> None:
+    """The deal, when given, is one of this customer's that the actor sees
+    (a forged id of another customer's deal is refused, not linked)."""
+    if followup.opportunity_id is None or followup.opportunity_id == old_id:
+        return
+    visible = Opportunity.objects.for_user(actor, "view").filter(
+        pk=followup.opportunity_id, customer_id=followup.customer_id
+    )
+    if not visible.exists():
+        raise ValidationError(
+            {"opportunity": _("Choose one of this customer's opportunities.")}
+        )
+
+
 def _apply(followup: FollowUp, data: dict) -> None:
     unknown = set(data) - set(FIELDS)
     if unknown:
@@ -116,10 +133,13 @@ def followup_create(*, actor, customer: Customer, data: dict) -> FollowUp:
         if followup.occurred_at is None:
             followup.occurred_at = timezone.now()
         _check_people(actor, followup)
+        _check_opportunity(actor, followup)
         followup.full_clean(exclude=["record_no", "created_at"])
         with history.tracked(followup, actor, HistoryEntry.Action.CREATE):
             followup.save()
         refresh_last_followup(customer.pk)
+        if followup.opportunity_id:
+            note_followup(followup.opportunity_id, followup.occurred_at)
         return followup
 
 
@@ -144,13 +164,17 @@ def followup_update(
             next_owner_id=current.next_owner_id,
             customer_id=current.customer_id,
         )
+        old_opportunity = current.opportunity_id
         with history.tracked(current, actor):
             _apply(current, data)
             _check_people(actor, current, old)
+            _check_opportunity(actor, current, old_opportunity)
             current.full_clean(exclude=["record_no", "created_at"])
             current.version += 1
             current.save()
         refresh_last_followup(current.customer_id)
+        if current.opportunity_id:
+            note_followup(current.opportunity_id, current.occurred_at)
         return current
 
 

@@ -5,6 +5,7 @@ here, never from conftest or from another test module.
 """
 
 import itertools
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.test import Client
@@ -155,3 +156,34 @@ def make_followup(actor: User, customer: Customer, **data):
     data.setdefault("method", "phone")
     data.setdefault("content", "电话沟通采购计划")
     return followup_services.followup_create(actor=actor, customer=customer, data=data)
+
+
+def make_opportunity(actor: User, customer: Customer, *, stage=None, **data):
+    """An opportunity created through the service (stage: an open one), then
+    moved to `stage` through the stage service when it is 成交/售后 or lost."""
+    from opportunities import services as opportunity_services
+    from opportunities.models import OPEN_STAGES, Stage
+
+    data.setdefault("name", f"测试机会{next(_names)}")
+    data.setdefault("amount", Decimal("100000.00"))
+    opportunity = opportunity_services.opportunity_create(
+        actor=actor,
+        customer=customer,
+        data=data,
+        stage=stage if stage in OPEN_STAGES else Stage.LEAD,
+    )
+    if stage == Stage.LOST:
+        opportunity = opportunity_services.opportunity_lose(
+            actor=actor,
+            opportunity=opportunity,
+            reason="价格偏高",
+            expected_version=opportunity.version,
+        )
+    elif stage is not None and stage not in OPEN_STAGES:
+        opportunity = opportunity_services.opportunity_move(
+            actor=actor,
+            opportunity=opportunity,
+            stage=stage,
+            expected_version=opportunity.version,
+        )
+    return opportunity

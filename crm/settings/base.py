@@ -193,6 +193,9 @@ CRM_SWEEP_INTERVAL = 5 * 60
 CRM_PAGE_SIZES = (25, 50, 100)
 CRM_LIST_COUNT_CAP = 10_000
 CRM_RENEWAL_WINDOW_DAYS = 60
+# An open opportunity with no stage change and no follow-up for this many
+# days is stalled (DESIGN §7).
+CRM_STALLED_DAYS = 30
 
 LOGGING = {
     "version": 1,
