@@ -34,7 +34,7 @@ class OpportunitiesConfig(AppConfig):
 
         from crm.registry import NavItem, Panel, RecordSection
 
-        from . import demo, panels
+        from . import access, demo, panels
         from .lists import OPPORTUNITY_LIST
 
         registry.add_role_grants("opportunities", ROLE_GRANTS)
@@ -45,7 +45,7 @@ class OpportunitiesConfig(AppConfig):
                 "opportunities:opportunity_list",
                 _("Opportunities"),
                 35,
-                visible=panels.nav_visible,
+                visible=access.may_use,
                 sections=("opportunities",),
             )
         )

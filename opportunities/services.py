@@ -27,12 +27,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from crm import history, permissions
 from crm import services as record_services
 from crm.models import HistoryEntry
+from crm.templatetags.crm_tags import money
 from customers.models import Customer
 
 from .models import (
@@ -63,7 +63,7 @@ def _name(user) -> str:
 
 
 def _money(value: Decimal) -> str:
-    return "¥" + number_format(value, 2, force_grouping=True)
+    return money(value)
 
 
 def _require(actor, opportunity: Opportunity, action: str) -> None:
