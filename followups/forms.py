@@ -10,6 +10,7 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from crm import customfields, permissions
 from crm.forms import VersionedFormMixin
 from customers.forms import UserChoiceField
 from customers.models import Customer
+from opportunities.models import OPEN_STAGES, WON_STAGES, Opportunity
 
 from .models import FollowUp
 
@@ -33,6 +35,27 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format=DATETIME_FORMAT)
+
+
+class OpportunityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} · {obj.get_stage_display()}"
+
+
+def opportunity_choices(user, customer):
+    """The customer's deals the user may view: open ones first (the ones a
+    follow-up is usually about), then won, then lost; newest first within."""
+    rank = Case(
+        When(stage__in=OPEN_STAGES, then=Value(0)),
+        When(stage__in=WON_STAGES, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        Opportunity.objects.for_user(user, "view")
+        .filter(customer=customer)
+        .order_by(rank, "-created_at", "-id")
+    )
 
 
 def plan_owner_candidates():
@@ -55,6 +78,19 @@ class FollowUpForm(
         error_messages={
             "required": _("Open the customer first, then log the follow-up."),
             "invalid_choice": _("This customer does not exist or is not yours to see."),
+        },
+    )
+    # The deal the follow-up was about (optional): one of this customer's
+    # that the user sees. Absent when there is none to choose, or when the
+    # deal it names is one the editor may not see (the link then stays).
+    opportunity = OpportunityChoiceField(
+        label=_("Opportunity"),
+        queryset=Opportunity.objects.none(),
+        to_field_name="opp_no",
+        required=False,
+        empty_label=_("None"),
+        error_messages={
+            "invalid_choice": _("Choose one of this customer's opportunities."),
         },
     )
     has_plan = forms.BooleanField(
@@ -114,6 +150,9 @@ class FollowUpForm(
         else:
             del fields["customer"]
             self.initial["has_plan"] = self.instance.next_at is not None
+        self._limit_opportunities(
+            user, customer if creating else self.instance.customer
+        )
         others = permissions.has_model_perm(user, FollowUp, "change")
         if others:
             fields["user"].queryset = plan_owner_candidates() | (
@@ -125,6 +164,28 @@ class FollowUpForm(
         else:
             del fields["user"]
 
+    def _limit_opportunities(self, user, customer):
+        field = self.fields["opportunity"]
+        if customer is None and self.is_bound:
+            # Posted without ?customer=: the hidden field names it; a forged
+            # one fails there, and its deals are all that can be chosen.
+            customer = (
+                Customer.objects.for_user(user, "view")
+                .filter(customer_no=self.data.get("customer", ""))
+                .first()
+            )
+        choices = opportunity_choices(user, customer)
+        linked = self.instance.opportunity_id
+        offered = customer is not None and choices.exists()
+        if linked and offered:
+            offered = choices.filter(pk=linked).exists()
+        if not offered:
+            del self.fields["opportunity"]
+            return
+        field.queryset = choices
+        if linked:
+            self.initial["opportunity"] = self.instance.opportunity.opp_no
+
     def clean(self):
         data = super().clean()
         occurred = data.get("occurred_at")
@@ -132,6 +193,12 @@ class FollowUpForm(
             self.add_error(
                 "occurred_at",
                 _("A follow-up cannot be in the future; plan it as the next one."),
+            )
+        deal, customer = data.get("opportunity"), data.get("customer")
+        if deal and customer and deal.customer_id != customer.pk:
+            self.add_error(
+                "opportunity",
+                self.fields["opportunity"].error_messages["invalid_choice"],
             )
         if not data.get("has_plan"):
             # The folded plan fields still post their values: no plan is no plan.
@@ -166,4 +233,6 @@ class FollowUpForm(
         }
         if data.get("user") is not None:
             values["user"] = data["user"]
+        if "opportunity" in self.fields:
+            values["opportunity"] = data.get("opportunity")
         return values

@@ -22,6 +22,8 @@ FOLLOWUP_LIST = ListSpec(
         Column("content", _("Content"), card=True),
         Column("feedback", _("Customer feedback")),
         Column("next_plan", _("Next follow-up"), sort="next_at", card=True),
+        # The deal, for readers who may see it (others get "—").
+        Column("opportunity", _("Opportunity"), default=False),
         Column("record_no", _("Record ID"), sort="record_no", default=False),
         Column("updated_at", _("Last updated"), sort="updated_at", default=False),
     ),

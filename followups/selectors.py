@@ -10,9 +10,11 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from customers.models import Customer
+from opportunities.models import Opportunity
 
 from .models import FollowUp
 
@@ -105,12 +107,26 @@ def due_count(user, now: datetime.datetime | None = None) -> int:
     return my_open_plans(user).filter(next_at__lt=tomorrow).count()
 
 
+def with_opportunity(rows, user):
+    """Follow-ups with their deal and `opportunity_visible`: may the reader
+    view that deal? A follow-up is seen by more people than its deal
+    (customer service sees every follow-up, no deal), so pages name the deal
+    only where this is true. In the same query: a subquery, not one per row."""
+    deals = Opportunity.objects.for_user(user, "view").filter(
+        pk=OuterRef("opportunity_id")
+    )
+    return rows.select_related("opportunity").annotate(
+        opportunity_visible=Exists(deals)
+    )
+
+
 def timeline(user, customer, limit: int = 10) -> tuple[list, bool]:
     """The customer's latest follow-ups the user may see, newest first, each
     flagged `can_change`; and whether there are more. One query."""
     rows = list(
-        FollowUp.objects.for_user(user, "view")
-        .filter(customer=customer)
+        with_opportunity(
+            FollowUp.objects.for_user(user, "view").filter(customer=customer), user
+        )
         .select_related("user", "next_owner")
         .annotate_allowed(user, "change", "can_change")
         .order_by("-occurred_at", "-id")[: limit + 1]

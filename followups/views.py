@@ -70,11 +70,10 @@ class FollowUpListView(ShapedListMixin, RestrictedViewMixin, FilterView):
     template_name = "followups/followup_list.html"
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("customer", "user", "next_owner")
-            .annotate_allowed(self.request.user, "change", "can_change")
+        user = self.request.user
+        rows = super().get_queryset().select_related("customer", "user", "next_owner")
+        return selectors.with_opportunity(rows, user).annotate_allowed(
+            user, "change", "can_change"
         )
 
     def get_context_data(self, **kwargs):
@@ -93,6 +92,7 @@ class FollowUpDetailView(RestrictedViewMixin, DetailView):
     def get_queryset(self):
         user = self.request.user
         rows = super().get_queryset().select_related("customer", "user", "next_owner")
+        rows = selectors.with_opportunity(rows, user)
         for action in ("change", "delete"):
             rows = rows.annotate_allowed(user, action, f"can_{action}")
         return rows
@@ -173,6 +173,12 @@ class FollowUpCreateView(FollowUpFormMixin, RestrictedViewMixin, FormView):
             "customer": self.customer,
             "plan": self.plan,
         }
+
+    def get_initial(self):
+        # `?opportunity=O…` (the deal page's "log a follow-up"): preselected
+        # when it is one of the choices, which only list deals the user sees.
+        deal = self.request.GET.get("opportunity", "").strip().upper()
+        return {**super().get_initial(), "opportunity": deal}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -131,12 +131,13 @@ def _record_stage(actor, opportunity: Opportunity, old: str, now) -> None:
 
 
 def opportunity_create(
-    *, actor, customer: Customer, data: dict, stage: str = Stage.LEAD
+    *, actor, customer: Customer, data: dict, stage: str = Stage.LEAD, created_at=None
 ) -> Opportunity:
     """A new deal in an open `stage` on a customer the actor may view.
 
     `data` as in FIELDS; the owner defaults to the actor, the probability to
-    the stage's."""
+    the stage's. `created_at` is for deals loaded from elsewhere (their
+    number carries that day)."""
     with transaction.atomic():
         if not permissions.has_model_perm(actor, Opportunity, "add"):
             raise PermissionDenied
@@ -146,7 +147,7 @@ def opportunity_create(
             raise ValidationError(
                 {"stage": _("A new deal starts in one of the open stages.")}
             )
-        now = timezone.now()
+        now = created_at or timezone.now()
         opportunity = Opportunity(
             customer=customer,
             owner=actor,

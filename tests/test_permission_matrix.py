@@ -1048,6 +1048,247 @@ def followup_rows() -> dict[str, Row]:
 MATRIX.update(followup_rows())
 
 
+# Opportunities (DESIGN §4): admins and managers work every deal; a rep the
+# deals they own and those of customers they may change (rep1's deal on
+# rep1's customer is hidden from rep2); customer success reads the deals of
+# the customers they manage; customer service has no opportunity column at
+# all (a 403 on the list and the board, a 404 on any one deal). The trash is
+# the administrator's.
+def opportunity_rows() -> dict[str, Row]:
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from opportunities import services as opportunity_services
+    from opportunities.models import Opportunity, Payment
+
+    def rep1_deal(users: Users) -> Opportunity:
+        """rep1's open deal on rep1's customer."""
+        return factories.make_opportunity(users["rep1"], rep1_customer(users))
+
+    def rep1_managed_deal(users: Users) -> Opportunity:
+        """rep1's open deal on the customer `success` manages."""
+        return factories.make_opportunity(users["rep1"], rep1_managed_customer(users))
+
+    def won(customer_builder: Builder) -> Builder:
+        def build(users: Users) -> Opportunity:
+            return factories.make_opportunity(
+                users["rep1"], customer_builder(users), stage="won"
+            )
+
+        return build
+
+    def paid(customer_builder: Builder) -> Builder:
+        """A payment on rep1's won deal."""
+
+        def build(users: Users) -> Payment:
+            return opportunity_services.payment_add(
+                actor=users["rep1"],
+                opportunity=won(customer_builder)(users),
+                data={
+                    "amount": Decimal("100.00"),
+                    "received_on": timezone.localdate(),
+                    "method": "bank",
+                    "note": "矩阵回款",
+                },
+            )
+
+        return build
+
+    def rep1_trashed_deal(users: Users) -> Opportunity:
+        deal = rep1_deal(users)
+        opportunity_services.opportunity_delete(actor=users["admin"], opportunity=deal)
+        return deal
+
+    def stored(ctx: Ctx) -> Opportunity:
+        return Opportunity.objects.get(pk=ctx.obj.pk)
+
+    def create_data(ctx: Ctx) -> dict:
+        return {
+            "customer": ctx.customer.customer_no,
+            "name": "矩阵新机会",
+            "stage": "lead",
+            "amount": "50000",
+            "owner": getattr(ctx.actor, "pk", ""),
+        }
+
+    def edit_data(ctx: Ctx) -> dict:
+        return {
+            "name": "矩阵改名机会",
+            "amount": str(ctx.obj.amount),
+            "owner": ctx.obj.owner_id,
+            "version": ctx.obj.version,
+        }
+
+    def payment_kwargs(ctx: Ctx) -> dict:
+        return {"opp_no": ctx.obj.opportunity.opp_no, "pk": ctx.obj.pk}
+
+    def payment_data(ctx: Ctx) -> dict:
+        return {
+            "amount": "10",
+            "received_on": timezone.localdate().isoformat(),
+            "method": "bank",
+            "note": "矩阵新回款",
+        }
+
+    def deal_created(ctx: Ctx, allowed: bool) -> None:
+        assert Opportunity.objects.filter(name="矩阵新机会").exists() is allowed
+
+    def deal_renamed(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).name == "矩阵改名机会") is allowed
+
+    def deal_trashed(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).deleted_at is not None) is allowed
+
+    def deal_restored(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).deleted_at is None) is allowed
+
+    def deal_lost(ctx: Ctx, allowed: bool) -> None:
+        deal = stored(ctx)
+        assert (deal.stage == "lost" and deal.lost_reason == "矩阵输单") is allowed
+
+    def deal_moved(ctx: Ctx, allowed: bool) -> None:
+        assert (stored(ctx).stage == "analysis") is allowed
+
+    def payment_recorded(ctx: Ctx, allowed: bool) -> None:
+        assert Payment.objects.filter(note="矩阵新回款").exists() is allowed
+
+    def payment_gone(ctx: Ctx, allowed: bool) -> None:
+        assert (not Payment.objects.filter(pk=ctx.obj.pk).exists()) is allowed
+
+    uses = statuses(
+        admin=200, manager=200, rep1=200, rep2=200, service=403, success=200
+    )
+    sales = statuses(
+        admin=200, manager=200, rep1=200, rep2=200, service=403, success=403
+    )
+    detail = statuses(
+        admin=200, manager=200, rep1=200, rep2=404, service=404, success=404
+    )
+    work = detail  # edit, delete and every action on the deal
+    work_post = {k: (302 if v == 200 else v) for k, v in work.items()}
+    work_managed = {**work, "success": 403}
+    work_managed_post = {**work_post, "success": 403}
+    trash_only = statuses(
+        admin=200, manager=200, rep1=403, rep2=403, service=403, success=403
+    )
+    # The actions on a deal are POST-only: a GET is a 405 before any lookup.
+    no_get = no_get_managed = everyone(405)
+
+    deal = lambda build, **kw: Row(  # noqa: E731
+        build=build, covers=(Opportunity,), **kw
+    )
+    payment = lambda build, **kw: Row(  # noqa: E731
+        build=build, covers=(Payment,), kwargs=payment_kwargs, **kw
+    )
+    lose = lambda ctx: {"lost_reason": "矩阵输单", "version": ctx.obj.version}  # noqa: E731
+    move = lambda ctx: {"stage": "analysis", "version": ctx.obj.version}  # noqa: E731
+    rows = {
+        "opportunities:opportunity_list": Row(get=uses),
+        "opportunities:opportunity_board": Row(get=uses),
+        "opportunities:board_column": Row(
+            kwargs=lambda ctx: {"stage": "lead"}, get=uses
+        ),
+        # A posted customer is one of those the user may see, or a form error
+        # (rep2 does not see rep1's customer: the form comes back, nothing made).
+        "opportunities:opportunity_create": Row(
+            build=rep1_customer,
+            covers=CUSTOMER_PAGES,
+            kwargs=lambda ctx: {},
+            get=sales,
+            post={
+                **{k: (302 if v == 200 else v) for k, v in sales.items()},
+                "rep2": 200,
+            },
+            data=create_data,
+            writers=frozenset({"admin", "manager", "rep1"}),
+            effect=deal_created,
+        ),
+        "opportunities:opportunity_detail": deal(rep1_deal, get=detail),
+        "opportunities:opportunity_detail@success_manager": deal(
+            rep1_managed_deal, get={**detail, "success": 200}
+        ),
+        "opportunities:opportunity_update": deal(
+            rep1_deal,
+            get=work,
+            post=work_post,
+            data=edit_data,
+            effect=deal_renamed,
+        ),
+        "opportunities:opportunity_update@success_manager": deal(
+            rep1_managed_deal,
+            get=work_managed,
+            post=work_managed_post,
+            data=edit_data,
+            effect=deal_renamed,
+        ),
+        "opportunities:opportunity_delete": deal(
+            rep1_deal, get=work, post=work_post, effect=deal_trashed
+        ),
+        "opportunities:opportunity_delete@success_manager": deal(
+            rep1_managed_deal,
+            get=work_managed,
+            post=work_managed_post,
+            effect=deal_trashed,
+        ),
+        "opportunities:opportunity_lose": deal(
+            rep1_deal, get=no_get, post=work_post, data=lose, effect=deal_lost
+        ),
+        "opportunities:opportunity_lose@success_manager": deal(
+            rep1_managed_deal,
+            get=no_get_managed,
+            post=work_managed_post,
+            data=lose,
+            effect=deal_lost,
+        ),
+        "opportunities:opportunity_move": deal(
+            rep1_deal, get=no_get, post=work_post, data=move, effect=deal_moved
+        ),
+        "opportunities:opportunity_move@success_manager": deal(
+            rep1_managed_deal,
+            get=no_get_managed,
+            post=work_managed_post,
+            data=move,
+            effect=deal_moved,
+        ),
+        "opportunities:payment_add": deal(
+            won(rep1_customer),
+            get=no_get,
+            post=work_post,
+            data=payment_data,
+            effect=payment_recorded,
+        ),
+        "opportunities:payment_add@success_manager": deal(
+            won(rep1_managed_customer),
+            get=no_get_managed,
+            post=work_managed_post,
+            data=payment_data,
+            effect=payment_recorded,
+        ),
+        "opportunities:payment_delete": payment(
+            paid(rep1_customer), get=no_get, post=work_post, effect=payment_gone
+        ),
+        "opportunities:payment_delete@success_manager": payment(
+            paid(rep1_managed_customer),
+            get=no_get_managed,
+            post=work_managed_post,
+            effect=payment_gone,
+        ),
+        # Managers hold every deal, deleting included: they work the trash too.
+        "opportunities:opportunity_trash": Row(get=trash_only),
+        "opportunities:opportunity_restore": deal(
+            rep1_trashed_deal,
+            get={**trash_only, "admin": 405, "manager": 405},
+            post={k: (302 if v == 200 else v) for k, v in trash_only.items()},
+            effect=deal_restored,
+        ),
+    }
+    return rows
+
+
+MATRIX.update(opportunity_rows())
+
+
 def url_names() -> set[str]:
     """Every named URL of the project, namespaced, except the Django admin's."""
 

@@ -199,6 +199,39 @@ SCREENS = [
         lambda d: reverse("followups:followup_trash"),
         ("admin", "manager"),
     ),
+    # Opportunities: the list (customer success reads their customers'), the
+    # board, a won deal of the showcase customer with payments and a
+    # follow-up, the forms of those who work deals.
+    Screen(
+        "opportunities",
+        lambda d: reverse("opportunities:opportunity_list"),
+        ("manager", "rep", "success"),
+    ),
+    Screen(
+        "opportunity-board",
+        lambda d: reverse("opportunities:opportunity_board"),
+        ("manager", "rep"),
+    ),
+    Screen(
+        "opportunity-detail",
+        lambda d: demo_opportunity(d).get_absolute_url(),
+        ("manager", "rep", "success"),
+    ),
+    Screen(
+        "opportunity-new",
+        lambda d: (
+            reverse("opportunities:opportunity_create")
+            + f"?customer={d.customer.customer_no}"
+        ),
+        ("manager", "rep"),
+    ),
+    Screen(
+        "opportunity-edit",
+        lambda d: reverse(
+            "opportunities:opportunity_update", args=[demo_opportunity(d).opp_no]
+        ),
+        ("manager", "rep"),
+    ),
 ]
 
 
@@ -216,6 +249,60 @@ def demo_ticket(demo: "Demo"):
     from followups.models import Ticket
 
     return Ticket.objects.for_user(demo.users["rep1"]).earliest("id")
+
+
+def demo_opportunity(demo: "Demo"):
+    """rep1's won deal on the showcase customer, with a partial payment, a
+    competitor and a follow-up logged on it (made on first use)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from followups import services as followup_services
+    from opportunities import services as opportunity_services
+    from opportunities.models import Opportunity
+
+    found = Opportunity.objects.filter(customer=demo.customer).first()
+    if found is not None:
+        return found
+    rep1 = demo.users["rep1"]
+    deal = opportunity_services.opportunity_create(
+        actor=rep1,
+        customer=demo.customer,
+        data={
+            "name": "CRM 企业版二期扩容及数据中台建设项目",
+            "amount": Decimal("1280000.00"),
+            "expected_close_date": timezone.localdate() + datetime.timedelta(days=20),
+            "competitor": "销售易",
+            "competitor_focus": "实施周期、本地化部署",
+        },
+        stage="negotiation",
+    )
+    deal = opportunity_services.opportunity_move(
+        actor=rep1, opportunity=deal, stage="won", expected_version=deal.version
+    )
+    opportunity_services.payment_add(
+        actor=rep1,
+        opportunity=deal,
+        data={
+            "amount": Decimal("384000.00"),
+            "received_on": timezone.localdate(),
+            "method": "bank",
+            "note": "首付款 30%",
+        },
+    )
+    followup_services.followup_create(
+        actor=rep1,
+        customer=demo.customer,
+        data={
+            "opportunity": deal,
+            "method": "meeting",
+            "content": "与首席信息官确认二期范围和验收标准，合同已盖章。",
+            "feedback": "希望下月初开始实施。",
+        },
+    )
+    return deal
 
 
 def build_demo() -> Demo:

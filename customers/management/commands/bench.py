@@ -10,7 +10,10 @@ in the test suite.
 The generated data follows the access model: owners and success managers reach
 their customers through the row's own columns, so they get no grant rows; 2% of
 the customers are shared with another rep (half view, half edit), a tenth have
-a success manager, and a few are in the trash.
+a success manager, and a few are in the trash. Every second customer has an
+opportunity owned by the customer's owner (so half as many deals as
+customers), in a stage drawn like a funnel, with the won/lost columns, the
+last activity and the expected close date such a deal has.
 
 `--keepdb` keeps the test database (test_<name> on PostgreSQL, a file next to
 the configured one on SQLite) so a later run, or EXPLAIN, starts from the rows
@@ -42,12 +45,30 @@ from customers.models import (
     Region,
     Tag,
 )
+from opportunities.models import (
+    DEFAULT_PROBABILITY,
+    OPEN_STAGES,
+    WON_STAGES,
+    Opportunity,
+    Stage,
+)
 
 BATCH = 5000
 SHARE_EVERY = 50  # 2% of the customers are shared with another rep
 SUCCESS_EVERY = 10  # a tenth have a customer success manager
 TRASH_EVERY = 200  # 0.5% are in the trash
 SEARCH_NAME = "客户0000123"  # customer #123, owned by rep1
+OPPORTUNITY_EVERY = 2  # every second customer has a deal
+# A funnel: most deals early, fewer won, some lost.
+STAGE_WEIGHTS = {
+    Stage.LEAD: 30,
+    Stage.ANALYSIS: 20,
+    Stage.PROPOSAL: 15,
+    Stage.NEGOTIATION: 10,
+    Stage.WON: 10,
+    Stage.AFTER_SALES: 5,
+    Stage.LOST: 10,
+}
 
 
 class Command(BaseCommand):
@@ -117,7 +138,8 @@ class Command(BaseCommand):
         return users
 
     def grow(self, start: int, end: int) -> float:
-        """Add customers start..end with a contact, tags and shares; rows/s."""
+        """Add customers start..end with a contact, tags, shares and deals;
+        customer rows/s (the deals' rate goes to `self.deal_rate`)."""
         owners = [self.users["rep1"], self.users["rep2"], self.users["manager"]]
         reps = [self.users["rep1"], self.users["rep2"]]
         perms = {
@@ -130,7 +152,8 @@ class Command(BaseCommand):
         rng = self.rng
         statuses = list(Customer.Status.values)
         updated_at = Customer._meta.get_field("updated_at")
-        elapsed = 0.0
+        elapsed = deal_elapsed = 0.0
+        deal_count = 0
         updated_at.auto_now = False  # spread updated_at like real edits do
         try:
             for offset in range(start, end, BATCH):
@@ -192,6 +215,11 @@ class Command(BaseCommand):
                         for a in actions
                     )
                 CustomerUserObjectPermission.objects.bulk_create(grants)
+                deals = self.opportunities(created, offset)
+                t0 = time.perf_counter()
+                Opportunity.objects.bulk_create(deals)
+                deal_elapsed += time.perf_counter() - t0
+                deal_count += len(deals)
                 Customer.tags.through.objects.bulk_create(
                     Customer.tags.through(
                         customer_id=c.pk, tag_id=self.tags[c.pk % 5].pk
@@ -206,7 +234,64 @@ class Command(BaseCommand):
             cursor.execute(
                 "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
             )
+        self.deal_rate = deal_count / deal_elapsed if deal_elapsed else 0.0
         return (end - start) / elapsed if elapsed else 0.0
+
+    def opportunities(self, customers, offset: int) -> list:
+        """Deals for every OPPORTUNITY_EVERY-th customer of a new batch, with
+        the columns the services would have set for their stage."""
+        rng = self.rng
+        now = timezone.now()
+        today = timezone.localdate()
+        base_day = datetime.date(2020, 1, 1)
+        stages, weights = list(STAGE_WEIGHTS), list(STAGE_WEIGHTS.values())
+        deals = []
+        for i, customer in enumerate(customers, start=offset):
+            if i % OPPORTUNITY_EVERY:
+                continue
+            n = i // OPPORTUNITY_EVERY
+            day = base_day + datetime.timedelta(days=n // 500)
+            stage = rng.choices(stages, weights)[0]
+            created = customer.created_at + datetime.timedelta(
+                minutes=rng.randrange(1, 60 * 24)
+            )
+            created = min(created, now)
+            # Stage changes and follow-ups since creation; a third of the open
+            # deals untouched for over a month (stalled).
+            changed = created + (now - created) * rng.random()
+            activity = changed
+            if stage in OPEN_STAGES and n % 3:
+                activity = max(
+                    changed, now - datetime.timedelta(days=rng.randrange(20))
+                )
+            lost = stage == Stage.LOST
+            deals.append(
+                Opportunity(
+                    opp_no=f"O{day:%Y%m%d}{n % 500 + 1:03d}",
+                    name=f"基准测试机会{n:07d}",
+                    customer=customer,
+                    owner_id=customer.owner_id,
+                    created_by_id=customer.owner_id,
+                    stage=stage,
+                    lost_stage=rng.choice(OPEN_STAGES) if lost else "",
+                    lost_reason="价格偏高" if lost else "",
+                    lost_at=changed if lost else None,
+                    won_at=changed if stage in WON_STAGES else None,
+                    amount=Decimal(rng.randrange(10**6, 10**9)) / 100,
+                    expected_close_date=(
+                        today + datetime.timedelta(days=rng.randrange(-60, 365))
+                        if rng.random() < 0.9
+                        else None
+                    ),
+                    probability=DEFAULT_PROBABILITY[stage],
+                    competitor=rng.choice(["", "", "用友", "金蝶", "销售易"]),
+                    created_at=created,
+                    stage_changed_at=changed,
+                    last_activity_at=activity,
+                    deleted_at=now if n % TRASH_EVERY == 199 else None,
+                )
+            )
+        return deals
 
     def measure(self, clients: dict, url: str, repeat: int) -> dict:
         """{username: (p50, p95, queries)}; the users' requests interleave, so
@@ -241,6 +326,7 @@ class Command(BaseCommand):
         phone = Contact.objects.filter(customer=sample).values_list("phone", flat=True)[
             0
         ]
+        deal = Opportunity.objects.alive().filter(owner=rep1).order_by("-pk").first()
         # Lists count at most CRM_LIST_COUNT_CAP rows, so pages stop there.
         visible = min(scale // 3, settings.CRM_LIST_COUNT_CAP)
         middle_page = visible // 50 // 2 or 1
@@ -254,6 +340,11 @@ class Command(BaseCommand):
             ("search name", f"/customers/?q={SEARCH_NAME}"),
             ("search phone (8 digits)", f"/customers/?q={phone[-8:]}"),
             ("customer detail", sample.get_absolute_url()),
+            ("opportunities", "/opportunities/"),
+            ("opportunities, won", "/opportunities/?stage=won"),
+            ("opportunities, search", f"/opportunities/?q={deal.opp_no}"),
+            ("opportunity board", "/opportunities/board/"),
+            ("opportunity detail", deal.get_absolute_url()),
         ]
         clients = {}
         for username in ("admin", "rep1"):
@@ -292,6 +383,8 @@ class Command(BaseCommand):
             out(f"{label:26} {p50:9.1f} {p95:7.1f} {q:3}")
         if insert_rate is not None:
             out(f"{'raw bulk_create (customers)':36} {insert_rate:>12,.0f} rows/s")
+            label = "raw bulk_create (opportunities)"
+            out(f"{label:36} {self.deal_rate:>12,.0f} rows/s")
         if skip_export:
             return
         client = Client()
