@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -315,6 +316,48 @@ class StaleEditMixin:
                 theirs_label=_("Keep it with their changes"),
             )
         target.row_conflict = shown
+
+
+class RecordActionView(RestrictedViewMixin, SingleObjectMixin, View):
+    """A POST on a record from its page (a status step, an assignment, a
+    payment): `act(record)` does it. Input to correct re-renders the page with
+    the bound form and its errors next to the fields (`again`); a refused or
+    stale action goes back to the page with the reason (`refused`, `stale`).
+
+    A module sets `template_name`, `stale_message` and `page_context(**forms)`
+    (what its detail page shows, with the given bound forms)."""
+
+    http_method_names = ["post"]
+    permission_action = "change"
+    stale_message = _(
+        "Someone changed this record while you were looking at it, so nothing "
+        "was saved. This is the record as it is now; try again."
+    )
+
+    def page_context(self, **forms) -> dict:
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.act(self.object)
+
+    def back(self, anchor: str = ""):
+        return HttpResponseRedirect(self.object.get_absolute_url() + anchor)
+
+    def again(self, template=None, **forms):
+        """The page again (or `template`, a partial of it) with the bound forms."""
+        return TemplateResponse(
+            self.request, template or self.template_name, self.page_context(**forms)
+        )
+
+    def refused(self, exc: ValidationError, anchor: str = ""):
+        for text in exc.messages:
+            messages.error(self.request, text)
+        return self.back(anchor)
+
+    def stale(self):
+        messages.error(self.request, self.stale_message)
+        return self.back()
 
 
 class TrashActionView(RestrictedViewMixin, SingleObjectMixin, View):

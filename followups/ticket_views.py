@@ -7,19 +7,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, QueryDict
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, UpdateView, View
-from django.views.generic.detail import SingleObjectMixin
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView, FormView, UpdateView
 from django.views.generic.edit import FormMixin
 from django_filters.views import FilterView
 
 from crm import customfields, history, permissions
 from crm.features import StaleEdit
 from crm.list_views import ShapedListMixin
-from crm.views import RestrictedViewMixin, StaleEditMixin
+from crm.views import RecordActionView, RestrictedViewMixin, StaleEditMixin
 from customers.models import Customer
 from customers.selectors import capped_count
 
@@ -179,42 +178,22 @@ class TicketDetailView(RestrictedViewMixin, DetailView):
         }
 
 
-class TicketActionView(RestrictedViewMixin, SingleObjectMixin, View):
-    """A POST on a ticket from its page; input to correct re-renders the page."""
+class TicketActionView(RecordActionView):
+    """A POST on a ticket from its page."""
 
     model = Ticket
     slug_field = slug_url_kwarg = "ticket_no"
-    http_method_names = ["post"]
-    permission_action = "change"
     template_name = "tickets/ticket_detail.html"
+    stale_message = gettext_lazy(
+        "Someone changed this ticket while you were looking at it, so "
+        "nothing was saved. This is the ticket as it is now; try again."
+    )
 
     def get_queryset(self):
         return detail_queryset(self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return self.act(self.object)
-
-    def back(self, anchor: str = ""):
-        return HttpResponseRedirect(self.object.get_absolute_url() + anchor)
-
-    def again(self, template=None, **forms):
-        """The page again with the bound form and its errors next to the fields."""
-        return TemplateResponse(
-            self.request,
-            template or self.template_name,
-            detail_context(self.request, self.object, **forms),
-        )
-
-    def stale(self):
-        messages.error(
-            self.request,
-            _(
-                "Someone changed this ticket while you were looking at it, so "
-                "nothing was saved. This is the ticket as it is now; try again."
-            ),
-        )
-        return self.back()
+    def page_context(self, **forms) -> dict:
+        return detail_context(self.request, self.object, **forms)
 
 
 class TicketTransitionView(TicketActionView):

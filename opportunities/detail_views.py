@@ -15,25 +15,28 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import (
     DeleteView,
     DetailView,
     FormView,
     ListView,
     UpdateView,
-    View,
 )
-from django.views.generic.detail import SingleObjectMixin
 
 from crm import customfields, history, permissions
 from crm.features import StaleEdit
 from crm.templatetags.crm_tags import money
-from crm.views import RestrictedViewMixin, StaleEditMixin, TrashActionView
+from crm.views import (
+    RecordActionView,
+    RestrictedViewMixin,
+    StaleEditMixin,
+    TrashActionView,
+)
 from customers.models import Customer
 from followups.models import FollowUp
 from followups.views import add_service_errors, safe_next
@@ -163,49 +166,24 @@ class OpportunityDetailView(RestrictedViewMixin, DetailView):
         }
 
 
-class OpportunityActionView(RestrictedViewMixin, SingleObjectMixin, View):
-    """A POST on a deal from its page; input to correct re-renders the page."""
+class OpportunityActionView(RecordActionView):
+    """A POST on a deal from its page."""
 
     model = Opportunity
     slug_field = slug_url_kwarg = "opp_no"
     # The payment's own id is not the deal's.
     pk_url_kwarg = "opportunity_pk"
-    http_method_names = ["post"]
-    permission_action = "change"
     template_name = "opportunities/opportunity_detail.html"
+    stale_message = gettext_lazy(
+        "Someone changed this deal while you were looking at it, so "
+        "nothing was saved. This is the deal as it is now; try again."
+    )
 
     def get_queryset(self):
         return detail_queryset(self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return self.act(self.object)
-
-    def back(self, anchor: str = ""):
-        return HttpResponseRedirect(self.object.get_absolute_url() + anchor)
-
-    def again(self, **forms):
-        """The page again with the bound form and its errors next to the fields."""
-        return TemplateResponse(
-            self.request,
-            self.template_name,
-            detail_context(self.request, self.object, **forms),
-        )
-
-    def refused(self, exc: ValidationError, anchor: str = ""):
-        for text in exc.messages:
-            messages.error(self.request, text)
-        return self.back(anchor)
-
-    def stale(self):
-        messages.error(
-            self.request,
-            _(
-                "Someone changed this deal while you were looking at it, so "
-                "nothing was saved. This is the deal as it is now; try again."
-            ),
-        )
-        return self.back()
+    def page_context(self, **forms) -> dict:
+        return detail_context(self.request, self.object, **forms)
 
 
 class OpportunityLoseView(OpportunityActionView):
