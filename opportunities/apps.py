@@ -30,9 +30,7 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self):
-        from crm.registry import registry
-
-        from crm.registry import NavItem, Panel, RecordSection
+        from crm.registry import NavItem, Panel, RecordSection, registry
 
         from . import access, demo, panels
         from .lists import OPPORTUNITY_LIST

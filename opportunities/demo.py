@@ -11,7 +11,8 @@ partial and some in full; a few follow-ups are logged on deals.
 
 Deals are created at their (past) creation time and moved at the times of
 their steps; what the services stamp "now" (the history entries' times, the
-latest activity) is then set back to when it happened with UPDATEs. Two open deals of each seller (every third place of `PLAN`) are
+latest activity) is then set back to when it happened with UPDATEs.
+Two open deals of each seller (every third place of `PLAN`) are
 left untouched for 35–75 days, so the stalled list (DESIGN §7, 30 days) has
 rows; the other open deals moved or were followed up in the last 25 days.
 Idempotent: nothing is added once any opportunity exists (in the trash too).
