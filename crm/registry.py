@@ -82,6 +82,9 @@ class Registry:
     # {name: count(user)}: counts outside the navigation (the bell), shown in
     # the element with id "badge-<name>" and loaded with the nav's badges.
     badges: dict[str, Callable] = field(default_factory=dict)
+    # {key: import spec}: the record types the import wizard and
+    # `manage.py crm_import` load (imports/specs.py says what a spec is).
+    importers: dict[str, Any] = field(default_factory=dict)
 
     def add_urls(self, prefix: str, module: str) -> None:
         self.urls = [*[u for u in self.urls if u[0] != prefix], (prefix, module)]
@@ -132,6 +135,9 @@ class Registry:
 
     def add_list(self, spec: Any) -> None:
         self.lists[spec.key] = spec
+
+    def add_importer(self, spec: Any) -> None:
+        self.importers[spec.key] = spec
 
     def add_badge(self, name: str, count: Callable) -> None:
         self.badges[name] = count

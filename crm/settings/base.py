@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "followups",
     "opportunities",
     "reports",
+    "imports",
     "administration",
 ]
 
@@ -196,6 +197,13 @@ CRM_RENEWAL_WINDOW_DAYS = 60
 # An open opportunity with no stage change and no follow-up for this many
 # days is stalled (DESIGN §7).
 CRM_STALLED_DAYS = 30
+
+# Imports (DESIGN §6): what a file may hold, and from what size it is read
+# by the task worker instead of in the request.
+CRM_IMPORT_MAX_BYTES = 50 * 1024 * 1024
+CRM_IMPORT_MAX_ROWS = 200_000
+CRM_IMPORT_MAX_COLUMNS = 100
+CRM_IMPORT_BACKGROUND_BYTES = 512 * 1024
 
 LOGGING = {
     "version": 1,
