@@ -132,6 +132,7 @@ class HistoryEntry(models.Model):
         SHARE = "share", _("Shared")
         UNSHARE = "unshare", _("Sharing removed")
         REASSIGN = "reassign", _("Owner changed")
+        MERGE = "merge", _("Merged")
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=40)
@@ -171,6 +172,7 @@ class SecurityEvent(models.Model):
         DELETE = "delete", _("Deleted to trash")
         RESTORE = "restore", _("Restored from trash")
         PURGE = "purge", _("Purged")
+        MERGE = "merge", _("Records merged")
         LOGIN_BLOCKED = "login_blocked", _("Login blocked")
 
     actor = models.ForeignKey(

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -110,3 +111,71 @@ def parse_date(value) -> datetime.date:
         raise ValidationError(
             NO_SUCH_DATE_MESSAGE, code="invalid_date", params={"value": text}
         ) from exc
+
+
+# Excel counts days from 1899-12-30 (its 1900 leap-year bug included), so
+# serial 45366 is 2024-03-15 and the fraction is the time of day.
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+_EXCEL_MAX_SERIAL = 2958466  # 9999-12-31
+
+
+def _excel_serial(value) -> datetime.datetime:
+    if not 1 <= value < _EXCEL_MAX_SERIAL:
+        raise ValidationError(DATE_MESSAGE, code="invalid")
+    return EXCEL_EPOCH + datetime.timedelta(days=float(value))
+
+
+def parse_excel_date(value) -> datetime.date:
+    """`parse_date`, and a spreadsheet's number cell as an Excel date serial
+    (45366 is 2024-03-15): what an import reads from a cell that lost its
+    date format."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _excel_serial(value).date()
+    return parse_date(value)
+
+
+DATETIME_MESSAGE = _("Enter a date and time such as 2024-03-15 14:30.")
+_DATETIME = re.compile(
+    r"(?P<date>.+?)\s*(?:T|\s)?\s*"
+    r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?"
+)
+
+
+def parse_datetime(value) -> datetime.datetime:
+    """A moment as typed or as a spreadsheet holds it, in the site's time zone:
+    2024-03-15 14:30, 2024-03-1514:30 (the space lost), 2024/3/15 14:30:05,
+    2024年3月15日 14:30, a date alone (midnight), a datetime or date cell, an
+    Excel serial number (45366.6041 is 2024-03-15 14:30)."""
+    if isinstance(value, bool):
+        raise ValidationError(DATETIME_MESSAGE, code="invalid")
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, datetime.date):
+        moment = datetime.datetime.combine(value, datetime.time())
+    elif isinstance(value, int | float):
+        # Rounded to the second: 14:30 is stored as 0.604166…, never exact.
+        moment = _excel_serial(value)
+        moment = (moment + datetime.timedelta(microseconds=500_000)).replace(
+            microsecond=0
+        )
+    else:
+        text = normalize_text(value)
+        match = _DATETIME.fullmatch(text)
+        try:
+            if match:
+                day = parse_date(match["date"])
+                clock = datetime.time(
+                    int(match["h"]), int(match["mi"]), int(match["s"] or 0)
+                )
+            else:
+                day, clock = parse_date(text), datetime.time()
+        except ValidationError as exc:
+            if exc.code == "invalid_date":
+                raise
+            raise ValidationError(DATETIME_MESSAGE, code="invalid") from exc
+        except ValueError as exc:  # 25:00
+            raise ValidationError(DATETIME_MESSAGE, code="invalid") from exc
+        moment = datetime.datetime.combine(day, clock)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # The model-level grants of DESIGN §4's customer column, applied by the
-# migration customers/0004 (a test checks the roles hold exactly these).
+# migrations customers/0005 and 0009 (a test checks the roles hold exactly these).
 ROLE_GRANTS = {
     "管理员": [
         "customers.view_customer",
@@ -12,6 +12,7 @@ ROLE_GRANTS = {
         "customers.reassign_customer",
         "customers.export_customer",
         "customers.renew_customer",
+        "customers.merge_customer",
         "customers.view_tag",
         "customers.add_tag",
         "customers.change_tag",
@@ -23,6 +24,7 @@ ROLE_GRANTS = {
         "customers.change_customer",
         "customers.reassign_customer",
         "customers.renew_customer",
+        "customers.merge_customer",
         "customers.view_tag",
     ],
     "销售专员": ["customers.add_customer", "customers.view_tag"],
@@ -51,6 +53,16 @@ class CustomersConfig(AppConfig):
                 _("Customers"),
                 20,
                 sections=("customers",),
+            )
+        )
+        registry.add_nav(
+            NavItem(
+                "customers:customer_duplicates",
+                _("Duplicates"),
+                85,
+                visible=lambda user: permissions.has_model_perm(
+                    user, Customer, "merge"
+                ),
             )
         )
         registry.add_nav(
@@ -89,3 +101,7 @@ class CustomersConfig(AppConfig):
             )
         )
         registry.add_role_grants("customers", ROLE_GRANTS)
+        from .importing import CONTACTS, CUSTOMERS
+
+        registry.add_importer(CUSTOMERS)
+        registry.add_importer(CONTACTS)

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -189,6 +190,13 @@ class CustomerQuerySet(SoftDeleteQuerySet):
         return self.filter(own | Q(pk__in=contacts))
 
 
+def name_key_of(expression):
+    """The normalised name duplicates are matched on: the stored name (already
+    NFKC, single spaces) without spaces, in lower case. One SQL expression, so
+    the stored column and a lookup of a typed name compute it the same way."""
+    return Lower(Replace(expression, Value(" "), Value("")))
+
+
 def exact_phone(text: str) -> str:
     """A typed phone number in the form contacts store it, for an exact match."""
     try:
@@ -259,6 +267,15 @@ class Customer(
         _("customer ID"), max_length=20, unique=True, editable=False
     )
     name = models.CharField(_("customer name"), max_length=200, db_index=True)
+    # Kept by the database on every path (forms, services, imports, bulk
+    # writes); indexed for the duplicate warning and the duplicates page.
+    name_key = models.GeneratedField(
+        expression=name_key_of(models.F("name")),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+        db_index=True,
+        verbose_name=_("normalised name"),
+    )
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -351,6 +368,7 @@ class Customer(
                 "manage_success_customer",
                 _("Can be the customer success manager of customers"),
             ),
+            ("merge_customer", _("Can merge duplicate customers")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -454,12 +472,43 @@ class Customer(
 
     @classmethod
     def history_label(cls, name: str):
-        return _("contacts") if name == "contacts" else None
+        return {"contacts": _("contacts"), "merged_from": _("merged from")}.get(name)
 
     @classmethod
     def history_related_model(cls, name: str):
         """The model of a `history_extra()` list of records, shown per field."""
         return Contact if name == "contacts" else None
+
+
+class CustomerAlias(models.Model):
+    """The customer ID of a customer merged into another: its old address
+    leads to the customer it became part of (`customers.merging`)."""
+
+    customer_no = models.CharField(_("customer ID"), max_length=20, unique=True)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("merged into"),
+        on_delete=models.CASCADE,
+        related_name="aliases",
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("merged customer ID")
+        verbose_name_plural = _("merged customer IDs")
+
+    def __str__(self):
+        return f"{self.customer_no} → {self.customer.customer_no}"
+
+    def get_absolute_url(self):
+        return self.customer.get_absolute_url()
 
 
 class CustomerUserObjectPermission(UserObjectPermissionBase):

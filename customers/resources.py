@@ -1,135 +1,136 @@
-"""The column map of a customer (DESIGN §6): one `Resource` for export and import.
+"""The column map of a customer (DESIGN §6), declared once for the export.
 
-The export streams rows through it today; the import wizard reads files with the
-same columns. Headers are the ones users know from the template guide, in
-Chinese whatever the interface language, so a file exported in English
-re-imports as it is. Custom fields follow as columns named by their label.
+Headers are the ones users know from the template guide, in Chinese whatever
+the interface language, so a file exported in English re-imports as it is;
+values are written the way the import reads them (choices by label, users by
+username, tags joined by "、", dates ISO, amounts plain). Custom fields follow
+as columns named by their label. The last four columns are the primary
+contact, masked for a reader who may not see the customer's contact details
+(crm.privacy) exactly as on screen.
 """
 
-from django.utils import timezone
-from import_export import fields, resources
+from django.db.models import FilteredRelation, Q
 
-from crm import customfields, privacy
+from crm import privacy
+from imports.exporting import (
+    TAG_SEPARATOR,
+    Column,
+    Export,
+    Exporter,
+    Lookup,
+    Related,
+    choice_labels,
+    custom_columns,
+    names_of,
+    register,
+    usernames,
+)
 
-from .models import Customer
+from .models import Customer, Industry, Region
+
+FIELDS = (
+    "customer_no",
+    "name",
+    "credit_code",
+    "type",
+    "industry_id",
+    "size",
+    "region_id",
+    "city",
+    "address",
+    "level",
+    "status",
+    "first_cooperation_date",
+    "historical_amount",
+    "products",
+    "owner_id",
+    "success_manager_id",
+    "renewal_date",
+    "created_at",
+    "custom",
+    privacy.FLAG,
+    "primary__name",
+    "primary__title",
+    "primary__phone",
+    "primary__email",
+)
 
 
-class CustomerResource(resources.ModelResource):
-    customer_no = fields.Field("customer_no", "客户ID")
-    name = fields.Field("name", "客户名称")
-    credit_code = fields.Field("credit_code", "统一社会信用代码")
-    type = fields.Field("type", "客户类型")
-    industry = fields.Field("industry", "所属行业")
-    size = fields.Field("size", "公司规模")
-    region = fields.Field("region", "省份")
-    city = fields.Field("city", "城市")
-    address = fields.Field("address", "注册地址")
-    level = fields.Field("level", "客户等级")
-    status = fields.Field("status", "客户状态")
-    first_cooperation_date = fields.Field("first_cooperation_date", "首次合作时间")
-    historical_amount = fields.Field("historical_amount", "历史合作金额")
-    products = fields.Field("products", "合作产品/服务")
-    tags = fields.Field("tags", "客户标签")
-    owner = fields.Field("owner", "负责人")
-    success_manager = fields.Field("success_manager", "客户成功经理")
-    renewal_date = fields.Field("renewal_date", "续约日期")
-    contact_name = fields.Field(column_name="联系人姓名")
-    contact_title = fields.Field(column_name="联系人职务")
-    contact_phone = fields.Field(column_name="联系方式")
-    contact_email = fields.Field(column_name="邮箱")
-    created_at = fields.Field("created_at", "创建时间")
+def with_primary_contact(queryset):
+    """The primary contact's columns by a join (a customer has at most one)."""
+    return queryset.annotate(
+        primary=FilteredRelation("contacts", condition=Q(contacts__is_primary=True))
+    )
 
-    class Meta:
-        model = Customer
-        fields = (
-            "customer_no", "name", "credit_code", "type", "industry", "size",
-            "region", "city", "address", "level", "status",
-            "first_cooperation_date", "historical_amount", "products", "tags",
-            "owner", "success_manager", "renewal_date", "contact_name",
-            "contact_title", "contact_phone", "contact_email", "created_at",
-        )  # fmt: skip
-        export_order = fields
 
-    def __init__(self, *, custom_fields=(), **kwargs):
-        super().__init__(**kwargs)
-        # get_FOO_display() rebuilds its lookup per call; translate labels once.
-        self.labels = {
-            name: {k: str(v) for k, v in Customer._meta.get_field(name).flatchoices}
-            for name in ("type", "size", "status")
-        }
-        for cf in custom_fields:
-            field = fields.Field(
-                column_name=cf.label,
-                dehydrate_method=lambda c, cf=cf: customfields.display(
-                    cf, c.custom.get(cf.key)
-                ),
-            )
-            self.fields[f"cf_{cf.key}"] = field
+def tag_names(pks) -> dict:
+    names = {}
+    through = Customer.tags.through.objects.filter(customer_id__in=pks)
+    for customer_id, name in through.order_by("tag__name").values_list(
+        "customer_id", "tag__name"
+    ):
+        names.setdefault(customer_id, []).append(name)
+    return {pk: TAG_SEPARATOR.join(found) for pk, found in names.items()}
 
-    def rows(self, queryset):
-        """Each customer of `queryset` as a list of cell values, streamed.
 
-        `queryset` must come from `with_list_data()` and carry the
-        `contacts_visible` flag (crm.privacy): a reader who may not see a
-        customer's contact details gets them masked here as on screen."""
-        export_fields = self.get_export_fields()
-        for customer in queryset.iterator(chunk_size=2000):
-            yield [self.export_field(f, customer) for f in export_fields]
+def contact(name: str, kind: str | None = None):
+    key = f"primary__{name}"
+    if kind is None:
+        return lambda row: row[key]
+    return lambda row: privacy.reveal(row[key], row[privacy.FLAG], kind)
 
-    def _primary(self, c):
-        return c.primary[0] if c.primary else None
 
-    def _label(self, name, value):
-        return self.labels[name].get(value, "")
+def customer_export(custom_fields=()) -> Export:
+    """Build under `imports.exporting.build` (labels in the site language).
 
-    def dehydrate_type(self, c):
-        return self._label("type", c.type)
+    The rows must carry `privacy.FLAG` (`annotate_contact_visibility`)."""
+    return Export(
+        name="customers",
+        fields=FIELDS,
+        columns=[
+            Column("客户ID", "customer_no"),
+            Column("客户名称", "name"),
+            Column("统一社会信用代码", "credit_code"),
+            Column("客户类型", choice_labels(Customer, "type")),
+            Column("所属行业", "industry"),
+            Column("公司规模", choice_labels(Customer, "size")),
+            Column("省份", "region"),
+            Column("城市", "city"),
+            Column("注册地址", "address"),
+            Column("客户等级", "level"),
+            Column("客户状态", choice_labels(Customer, "status")),
+            Column("首次合作时间", "first_cooperation_date"),
+            Column("历史合作金额", "historical_amount"),
+            Column("合作产品/服务", "products"),
+            Column("客户标签", "tags"),
+            Column("负责人", "owner"),
+            Column("客户成功经理", "success_manager"),
+            Column("续约日期", "renewal_date"),
+            Column("联系人姓名", contact("name")),
+            Column("联系人职务", contact("title")),
+            Column("联系方式", contact("phone", "phone")),
+            Column("邮箱", contact("email", "email")),
+            Column("创建时间", "created_at"),
+            *custom_columns(custom_fields),
+        ],
+        lookups=[
+            Lookup("industry", "industry_id", names_of(Industry)),
+            Lookup("region", "region_id", names_of(Region)),
+            Lookup("owner", "owner_id", usernames),
+            Lookup("success_manager", "success_manager_id", usernames),
+        ],
+        related=[
+            Related("tags", tag_names, default=""),
+        ],
+        prepare=with_primary_contact,
+    )
 
-    def dehydrate_size(self, c):
-        return self._label("size", c.size)
 
-    def dehydrate_status(self, c):
-        return self._label("status", c.status)
-
-    def dehydrate_industry(self, c):
-        return c.industry.name if c.industry else ""
-
-    def dehydrate_region(self, c):
-        return c.region.name if c.region else ""
-
-    def dehydrate_first_cooperation_date(self, c):
-        return c.first_cooperation_date or ""
-
-    def dehydrate_renewal_date(self, c):
-        return c.renewal_date or ""
-
-    def dehydrate_historical_amount(self, c):
-        return c.historical_amount
-
-    def dehydrate_tags(self, c):
-        return ",".join(t.name for t in c.tags.all())
-
-    def dehydrate_owner(self, c):
-        return c.owner.username
-
-    def dehydrate_success_manager(self, c):
-        return c.success_manager.username if c.success_manager else ""
-
-    def dehydrate_contact_name(self, c):
-        p = self._primary(c)
-        return p.name if p else ""
-
-    def dehydrate_contact_title(self, c):
-        p = self._primary(c)
-        return p.title if p else ""
-
-    def dehydrate_contact_phone(self, c):
-        p = self._primary(c)
-        return privacy.reveal(p.phone, c.contacts_visible, "phone") if p else ""
-
-    def dehydrate_contact_email(self, c):
-        p = self._primary(c)
-        return privacy.reveal(p.email, c.contacts_visible, "email") if p else ""
-
-    def dehydrate_created_at(self, c):
-        return timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")
+register(
+    Exporter(
+        "customers",
+        Customer,
+        customer_export,
+        rows=lambda queryset, user: privacy.annotate_contact_visibility(queryset, user),
+    )
+)

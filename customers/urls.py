@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import merge_views, views
 
 app_name = "customers"
 
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="customer_list"),
-    path("new/", views.CustomerCreateView.as_view(), name="customer_create"),
+    path("new/", merge_views.CustomerCreateView.as_view(), name="customer_create"),
+    path(
+        "duplicates/",
+        merge_views.CustomerDuplicatesView.as_view(),
+        name="customer_duplicates",
+    ),
+    path("merge/", merge_views.CustomerMergeView.as_view(), name="customer_merge"),
     path("bulk/", views.CustomerBulkView.as_view(), name="customer_bulk"),
     path("export/", views.CustomerExportView.as_view(), name="customer_export"),
     path("trash/", views.CustomerTrashView.as_view(), name="customer_trash"),
@@ -21,7 +27,9 @@ urlpatterns = [
         name="customer_purge",
     ),
     path(
-        "<str:customer_no>/", views.CustomerDetailView.as_view(), name="customer_detail"
+        "<str:customer_no>/",
+        merge_views.CustomerDetailView.as_view(),
+        name="customer_detail",
     ),
     path(
         "<str:customer_no>/edit/",

@@ -6,17 +6,17 @@ import unicodedata
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import uscc
 
+# GB 32100-2015's alphabet: digits and capital letters other than I, O, Z, S, V.
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(
-        CREDIT_CODE_CHARS.index(c) * w
-        for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+    """The check character of a code's first 17 characters (python-stdnum's
+    `cn.uscc`); tests and the demo data build valid codes with it."""
+    return uscc.calc_check_digit(first17)
 
 
 def normalize_credit_code(value: str) -> str:
@@ -30,7 +30,10 @@ def normalize_name(value: str) -> str:
 
 
 def validate_credit_code(value: str) -> None:
-    """GB 32100-2015 unified social credit code: 18 characters and a check digit."""
+    """GB 32100-2015 unified social credit code, checked by python-stdnum's
+    `cn.uscc`: 18 characters, the registering authority (a digit or a letter),
+    then entity type and region (digits), and the check character. Forms and
+    imports both come here."""
     if len(value) != 18:
         raise ValidationError(
             _("A unified social credit code has 18 characters."), code="length"
@@ -43,11 +46,29 @@ def validate_credit_code(value: str) -> None:
             ),
             code="chars",
         )
-    if credit_code_check_char(value[:17]) != value[17]:
+    try:
+        if value[0].isdigit():
+            uscc.validate(value)
+        else:
+            # GB 32100 codes registering authorities by letter too (A 编办,
+            # N 农业, Y 其他), which python-stdnum's format check refuses:
+            # the rest of the code and its check character as stdnum reads them.
+            uscc.validate("9" + value[1:17] + uscc.calc_check_digit("9" + value[1:17]))
+            if value[17] != uscc.calc_check_digit(value[:17]):
+                raise stdnum_exceptions.InvalidChecksum()
+    except stdnum_exceptions.InvalidChecksum:
         raise ValidationError(
             _("The check digit of this unified social credit code is wrong."),
             code="checksum",
-        )
+        ) from None
+    except stdnum_exceptions.ValidationError:
+        raise ValidationError(
+            _(
+                "Characters 2 to 8 of a unified social credit code are digits "
+                "(entity type and region code)."
+            ),
+            code="region",
+        ) from None
 
 
 PHONE_MESSAGE = _(

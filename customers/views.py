@@ -1,15 +1,11 @@
 """Customer pages; every queryset comes from Customer.objects.for_user()."""
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect, QueryDict, StreamingHttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,10 +22,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm import customfields, history, permissions, privacy
 from crm.list_views import ShapedListMixin
-from crm.models import SecurityEvent
 from crm.pagination import page_size
 from crm.registry import registry
 from crm.views import RestrictedViewMixin, StaleEditMixin, TrashActionView
+from imports import exporting
 
 from . import selectors, services
 from .filters import CustomerFilterSet
@@ -42,7 +38,7 @@ from .forms import (
 )
 from .lists import CUSTOMER_LIST
 from .models import Customer
-from .resources import CustomerResource
+from .resources import customer_export
 
 
 class CustomerListView(ShapedListMixin, RestrictedViewMixin, FilterView):
@@ -519,61 +515,16 @@ class CustomerPurgeView(TrashedCustomerActionView):
         )
 
 
-class Echo:
-    def write(self, value):
-        return value
-
-
-def neutralise(value) -> str:
-    """Stop spreadsheet apps from running a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class CustomerExportView(RestrictedViewMixin, FilterView):
-    """'Export this view' as CSV (UTF-8 with BOM, opens in Excel), streamed."""
+class CustomerExportView(exporting.ExportView):
+    """'Export this view' as .xlsx or CSV, streamed (imports/exporting.py);
+    contact details masked for a reader who may not see them."""
 
     model = Customer
     filterset_class = CustomerFilterSet
-    model_permission = "export"
-    invalid_template_name = "customers/customer_export_invalid.html"
+    list_url_name = "customers:customer_list"
 
-    def get(self, request, *args, **kwargs):
-        filterset = self.get_filterset(self.get_filterset_class())
-        if filterset.is_bound and not filterset.is_valid():
-            fields = filterset.form.fields
-            errors = [
-                (fields[name].label if name in fields else "", texts)
-                for name, texts in filterset.errors.items()
-            ]
-            return TemplateResponse(
-                request, self.invalid_template_name, {"errors": errors}, status=400
-            )
-        rows = filterset.qs.with_list_data()
-        total = rows.count()
-        history.audit(
-            request.user,
-            SecurityEvent.Kind.EXPORT,
-            "customers",
-            rows=total,
-            query=request.GET.urlencode(),
-        )
-        writer = csv.writer(Echo())
-        resource = CustomerResource(custom_fields=filterset.custom_fields)
-        rows = privacy.annotate_contact_visibility(rows, request.user)
+    def get_export(self, filterset):
+        return exporting.build(customer_export, filterset.custom_fields)
 
-        def lines():
-            # Admins name custom fields, so headers are as untrusted as any cell.
-            header = resource.get_export_headers()
-            yield "\ufeff" + writer.writerow(neutralise(h) for h in header)
-            for row in resource.rows(rows):
-                yield writer.writerow(neutralise(v) for v in row)
-
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(
-            lines(), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="customers-{stamp}.csv"'
-        )
-        return response
+    def get_rows(self, filterset):
+        return privacy.annotate_contact_visibility(filterset.qs, self.request.user)

@@ -16,6 +16,8 @@ ROLE_GRANTS = {
         "followups.change_ticket",
         "followups.delete_ticket",
         "followups.comment_ticket",
+        "followups.export_followup",
+        "followups.export_ticket",
     ],
     "销售经理": [
         "followups.view_followup",

@@ -116,6 +116,7 @@ class FollowUp(
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["-occurred_at", "-id"]
+        permissions = [("export_followup", _("Can export follow-ups"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(next_at__isnull=True, next_owner__isnull=True)
@@ -293,7 +294,10 @@ class Ticket(
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-created_at", "-id"]
-        permissions = [("comment_ticket", _("Can comment on any ticket"))]
+        permissions = [
+            ("comment_ticket", _("Can comment on any ticket")),
+            ("export_ticket", _("Can export tickets")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(satisfaction__isnull=True)

@@ -87,6 +87,7 @@ class TicketListView(ShapedListMixin, RestrictedViewMixin, FilterView):
             current_tab=current_tab,
             default_tab=DEFAULT_TAB,
             can_add=permissions.has_model_perm(user, Ticket, "add"),
+            can_export=permissions.has_model_perm(user, Ticket, "export"),
         )
         return ctx
 

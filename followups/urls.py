@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "followups"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.FollowUpListView.as_view(), name="followup_list"),
     path("new/", views.FollowUpCreateView.as_view(), name="followup_create"),
     path("agenda/", views.AgendaView.as_view(), name="agenda"),
+    path("export/", export_views.FollowUpExportView.as_view(), name="followup_export"),
     path(
         "calendar/token/",
         views.CalendarTokenView.as_view(),

@@ -80,6 +80,9 @@ class FollowUpListView(ShapedListMixin, RestrictedViewMixin, FilterView):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
             now=timezone.now(),
+            can_export=permissions.has_model_perm(
+                self.request.user, FollowUp, "export"
+            ),
         )
         return ctx
 

@@ -12,6 +12,7 @@ ROLE_GRANTS = {
         "opportunities.change_opportunity",
         "opportunities.delete_opportunity",
         "opportunities.reassign_opportunity",
+        "opportunities.export_opportunity",
     ],
     "销售经理": [
         "opportunities.view_opportunity",

@@ -201,6 +201,8 @@ class Opportunity(
         ordering = ["-created_at", "-id"]
         permissions = [
             ("reassign_opportunity", _("Can reassign the owner of any opportunity")),
+            # Also their payments ("export payments of this view").
+            ("export_opportunity", _("Can export opportunities")),
         ]
         constraints = [
             models.CheckConstraint(

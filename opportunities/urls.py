@@ -1,12 +1,22 @@
 from django.urls import path
 
-from . import board_views, detail_views, views
+from . import board_views, detail_views, export_views, views
 
 app_name = "opportunities"
 
 urlpatterns = [
     path("", views.OpportunityListView.as_view(), name="opportunity_list"),
     path("board/", board_views.BoardView.as_view(), name="opportunity_board"),
+    path(
+        "export/",
+        export_views.OpportunityExportView.as_view(),
+        name="opportunity_export",
+    ),
+    path(
+        "export/payments/",
+        export_views.PaymentExportView.as_view(),
+        name="payment_export",
+    ),
     path(
         "board/<str:stage>/",
         board_views.BoardColumnView.as_view(),

@@ -56,6 +56,7 @@ class OpportunityListView(ShapedListMixin, RestrictedViewMixin, FilterView):
             forecast=selectors.forecast(self.object_list, user),
             stalled_days=settings.CRM_STALLED_DAYS,
             can_add=permissions.has_model_perm(user, Opportunity, "add"),
+            can_export=permissions.has_model_perm(user, Opportunity, "export"),
             board_url=board
             + (f"?{ctx['filter_query']}" if ctx["filter_query"] else ""),
         )

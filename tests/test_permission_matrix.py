@@ -374,7 +374,72 @@ MATRIX: dict[str, Row] = {
         data=lambda ctx: {"user": ctx.users["rep2"].pk, "level": "view"},
         effect=shared_with_rep2,
     ),
+    # Duplicates and merging: the roles holding customers.merge_customer
+    # (admins, sales managers); everyone else 403 before any lookup.
+    "customers:customer_duplicates": Row(
+        get=statuses(
+            admin=200, manager=200, rep1=403, rep2=403, service=403, success=403
+        ),
+    ),
+    "customers:customer_merge": Row(
+        # rep1's customer is kept; the data builds a second one of rep1's to
+        # merge into it. A bare GET goes to the duplicates page.
+        build=rep1_customer,
+        covers=CUSTOMER_PAGES,
+        kwargs=lambda ctx: {},
+        get=statuses(
+            admin=302, manager=302, rep1=403, rep2=403, service=403, success=403
+        ),
+        post=statuses(
+            admin=302, manager=302, rep1=403, rep2=403, service=403, success=403
+        ),
+        data=lambda ctx: merge_form_data(ctx),
+        effect=lambda ctx, allowed: merged(ctx, allowed),
+    ),
+    # The ID of a customer merged into rep1's leads to rep1's customer, for
+    # those who may view it; others get the 404 of a missing customer.
+    "customers:customer_detail@merged": Row(
+        build=lambda users: merged_customer(users),
+        covers=CUSTOMER_PAGES,
+        kwargs=lambda ctx: {
+            "customer_no": ctx.obj.aliases.values_list("customer_no", flat=True)[0]
+        },
+        get=statuses(
+            admin=302, manager=302, rep1=302, rep2=404, service=302, success=404
+        ),
+    ),
 }
+
+
+def merge_form_data(ctx: Ctx) -> dict:
+    drop = factories.make_customer(ctx.users["rep1"], name="矩阵合并客户")
+    return {
+        "keep": ctx.customer.customer_no,
+        "drop": drop.customer_no,
+        "keep_version": ctx.customer.version,
+        "drop_version": drop.version,
+        "field_name": "keep",
+    }
+
+
+def merged(ctx: Ctx, allowed: bool) -> None:
+    gone = not Customer.objects.filter(name="矩阵合并客户").exists()
+    assert gone is allowed
+
+
+def merged_customer(users: Users) -> Customer:
+    """rep1's customer with another of rep1's merged into it (by the admin)."""
+    from customers import merging
+
+    keep = rep1_customer(users)
+    drop = factories.make_customer(users["rep1"], name="已合并的客户")
+    return merging.merge_customers(
+        actor=users["admin"],
+        keep=keep,
+        drop=drop,
+        keep_version=keep.version,
+        drop_version=drop.version,
+    )
 
 
 # Settings (/settings/): administrators only; every other role gets 403.
@@ -764,6 +829,12 @@ def ticket_rows() -> dict[str, Row]:
     comment = lambda ctx: {"body": "矩阵评论"}  # noqa: E731
     return {
         "tickets:ticket_list": Row(get=everyone(200)),
+        # Exports are the administrators' (imports/exporting.py).
+        "tickets:ticket_export": Row(
+            get=statuses(
+                admin=200, manager=403, rep1=403, rep2=403, service=403, success=403
+            )
+        ),
         "tickets:ticket_create": Row(
             build=rep1_customer,
             covers=CUSTOMER_PAGES,
@@ -959,6 +1030,11 @@ def followup_rows() -> dict[str, Row]:
     )
     return {
         "followups:followup_list": Row(get=everyone(200)),
+        "followups:followup_export": Row(
+            get=statuses(
+                admin=200, manager=403, rep1=403, rep2=403, service=403, success=403
+            )
+        ),
         "followups:agenda": Row(get=everyone(200)),
         # Without ?customer= the form sends loggers to the customer list; a
         # posted customer is one of those the user may see, or a form error.
@@ -1185,6 +1261,16 @@ def opportunity_rows() -> dict[str, Row]:
     move = lambda ctx: {"stage": "analysis", "version": ctx.obj.version}  # noqa: E731
     rows = {
         "opportunities:opportunity_list": Row(get=uses),
+        "opportunities:opportunity_export": Row(
+            get=statuses(
+                admin=200, manager=403, rep1=403, rep2=403, service=403, success=403
+            )
+        ),
+        "opportunities:payment_export": Row(
+            get=statuses(
+                admin=200, manager=403, rep1=403, rep2=403, service=403, success=403
+            )
+        ),
         "opportunities:opportunity_board": Row(get=uses),
         "opportunities:board_column": Row(
             kwargs=lambda ctx: {"stage": "lead"}, get=uses
@@ -1289,6 +1375,98 @@ def opportunity_rows() -> dict[str, Row]:
 MATRIX.update(opportunity_rows())
 
 
+# Imports (DESIGN §6): the wizard and the history are the administrator's
+# (`imports.add_importjob`, `imports.view_importjob`); every other role 403.
+def import_rows() -> dict[str, Row]:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from imports.models import ImportJob
+
+    def sheet(name: str) -> bytes:
+        book = Workbook()
+        book.active.append(["客户名称", "客户等级"])
+        book.active.append([name, "A"])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def admin_job(users: Users) -> ImportJob:
+        """The admin's checked job of one row, with an error file."""
+        data = sheet("矩阵导入有限公司")
+        return ImportJob.objects.create(
+            user=users["admin"],
+            module="customers",
+            filename="矩阵.xlsx",
+            data=data,
+            size=len(data),
+            headers=["客户名称", "客户等级"],
+            mapping={"0": "name", "1": "level"},
+            status=ImportJob.Status.CHECKED,
+            rows=1,
+            new=1,
+            error_file=sheet("错误"),
+        )
+
+    def job_status(ctx: Ctx) -> str:
+        return ImportJob.objects.get(pk=ctx.obj.pk).status
+
+    def imported(ctx: Ctx, allowed: bool) -> None:
+        exists = Customer.objects.filter(name="矩阵导入有限公司").exists()
+        assert exists is allowed
+        assert (job_status(ctx) == ImportJob.Status.DONE) is allowed
+
+    def uploaded(ctx: Ctx, allowed: bool) -> None:
+        assert ImportJob.objects.filter(filename="矩阵上传.xlsx").exists() is allowed
+
+    def remapped(ctx: Ctx, allowed: bool) -> None:
+        mapping = ImportJob.objects.get(pk=ctx.obj.pk).mapping
+        assert (mapping == {"0": "name", "1": None}) is allowed
+
+    only_admin = statuses(
+        admin=200, manager=403, rep1=403, rep2=403, service=403, success=403
+    )
+    only_admin_post = {k: (302 if v == 200 else v) for k, v in only_admin.items()}
+    pk = lambda ctx: {"pk": ctx.obj.pk}  # noqa: E731
+    job = lambda **kw: Row(  # noqa: E731
+        build=admin_job, covers=(ImportJob,), kwargs=pk, **kw
+    )
+    return {
+        "imports:import_list": Row(get=only_admin),
+        "imports:import_create": Row(
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {
+                "module": "customers",
+                "file": SimpleUploadedFile("矩阵上传.xlsx", sheet("矩阵上传")),
+            },
+            effect=uploaded,
+        ),
+        "imports:import_template": Row(
+            kwargs=lambda ctx: {"module": "customers"}, get=only_admin
+        ),
+        "imports:import_detail": job(get=only_admin),
+        "imports:import_progress": job(get=only_admin),
+        "imports:import_errors": job(get=only_admin),
+        "imports:import_mapping": job(
+            get=only_admin,
+            post=only_admin_post,
+            data=lambda ctx: {"col_0": "name", "col_1": ""},
+            effect=remapped,
+        ),
+        "imports:import_confirm": job(
+            get={**only_admin, "admin": 405},
+            post=only_admin_post,
+            effect=imported,
+        ),
+    }
+
+
+MATRIX.update(import_rows())
+
+
 def url_names() -> set[str]:
     """Every named URL of the project, namespaced, except the Django admin's."""
 
@@ -1381,7 +1559,10 @@ def test_permission_matrix(client, users, key, method, role, expected):
             writers = {r for r, status in row.post.items() if 200 <= status < 400} - {
                 "anon"
             }
-        row.effect(ctx, role in writers)
+        # An effect asserts, or returns whether the database is as expected.
+        outcome = row.effect(ctx, role in writers)
+        wrote = "did not happen" if role in writers else "happened"
+        assert outcome is not False, f"POST {url} as {role}: the write {wrote}"
 
 
 @pytest.mark.parametrize("role", ["manager", "rep1", "rep2", "service", "success"])

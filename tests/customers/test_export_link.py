@@ -9,6 +9,7 @@ from crm.models import SecurityEvent
 from tests.factories import client_for
 
 EXPORT_LINK = re.compile(r'<a [^>]*id="export-link"[^>]*>')
+EXPORT_MENU = re.compile(r'<details [^>]*id="export-menu"[^>]*>')
 HREF = re.compile(r'href="([^"]*)"')
 
 
@@ -48,15 +49,22 @@ def test_the_htmx_results_partial_carries_the_filtered_export_link(
     # Then the partial sends the export link out of band with those filters
     # (not the page number: the export holds every page)
     [tag] = export_links(response)
-    assert 'hx-swap-oob="true"' in tag
+    [menu] = EXPORT_MENU.findall(response.content.decode())
+    assert 'hx-swap-oob="true"' in menu
     url = href(tag)
     assert url.startswith("/customers/export/?")
     assert "level=A" in url and "page" not in url
     # and that link exports exactly the rows on screen, logged with its query
     assert exported_numbers(c, url) == [a.customer_no]
+    # and so does its .xlsx twin
+    [xlsx] = re.findall(
+        r'id="export-link-xlsx" href="([^"]*)"', response.content.decode()
+    )
+    assert html.unescape(xlsx) == url.replace("?", "?format=xlsx&", 1)
     event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.EXPORT)
     assert event.rows == 1
     assert event.detail["query"] == url.split("?", 1)[1]
+    assert event.detail["format"] == "csv"
 
 
 def test_the_full_page_has_one_export_link(client, users, rep1_customer):
@@ -67,6 +75,8 @@ def test_the_full_page_has_one_export_link(client, users, rep1_customer):
 
 def test_no_export_link_for_a_user_who_may_not_export(client, users, rep1_customer):
     c = client_for(client, users["rep1"])
-    assert export_links(c.get("/customers/")) == []
+    page = c.get("/customers/")
+    assert export_links(page) == [] and 'id="export-menu"' not in page.content.decode()
     partial = c.get("/customers/", {"level": "A"}, headers={"HX-Request": "true"})
     assert export_links(partial) == []
+    assert 'id="export-menu"' not in partial.content.decode()

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from crm.models import SecurityEvent
@@ -50,15 +51,25 @@ def test_export_link_follows_the_filters_changed_through_htmx(
     assert "level=A" in query and "q=%E6%9D%AD%E5%B7%9E" in query
     assert urlsplit(page.url).query == query
 
-    # and the file it downloads holds exactly the filtered row
+    # and the file it downloads from the export menu holds exactly the
+    # filtered row, as CSV and as .xlsx
+    page.locator("#export-menu > summary").click()
     with page.expect_download() as download_info:
         link.click()
     text = download_info.value.path().read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["客户ID"] for row in rows] == [wanted.customer_no]
+    if not page.locator("#export-menu[open]").count():
+        page.locator("#export-menu > summary").click()
+    with page.expect_download() as download_info:
+        page.locator("#export-link-xlsx").click()
+    book = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
+    assert [r[0] for r in book.active.iter_rows(min_row=2, values_only=True)] == [
+        wanted.customer_no
+    ]
 
     # and the security log records that query and that count
-    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.EXPORT)
+    event = SecurityEvent.objects.filter(kind=SecurityEvent.Kind.EXPORT).first()
     assert event.actor == users["admin"]
     assert event.rows == 1
     assert event.detail["query"] == query

@@ -56,6 +56,13 @@ class Demo:
     trashed: Customer
 
 
+def merge_url(demo: Demo) -> str:
+    """The merge page for the showcase customer and another demo customer."""
+    other = Customer.objects.exclude(pk=demo.customer.pk).order_by("pk").first()
+    keep, drop = demo.customer.customer_no, other.customer_no
+    return reverse("customers:customer_merge") + f"?keep={keep}&drop={drop}"
+
+
 def customer_url(name: str) -> Callable[[Demo], str]:
     return lambda demo: reverse(name, args=[demo.customer.customer_no])
 
@@ -82,6 +89,12 @@ SCREENS = [
     Screen("customer-share", customer_url("customers:customer_share"), EDITORS),
     Screen("customer-delete", customer_url("customers:customer_delete"), ("admin",)),
     Screen("trash", lambda d: reverse("customers:customer_trash"), ("admin",)),
+    Screen(
+        "customer-duplicates",
+        lambda d: reverse("customers:customer_duplicates"),
+        ("admin", "manager"),
+    ),
+    Screen("customer-merge", lambda d: merge_url(d), ("admin", "manager")),
     Screen(
         "notifications",
         lambda d: reverse("notifications:notification_list"),
@@ -232,7 +245,61 @@ SCREENS = [
         ),
         ("manager", "rep"),
     ),
+    # Imports (admins): the history, the upload, a checked file's mapping
+    # and its dry run with errors and possible duplicates.
+    Screen("imports", lambda d: reverse("imports:import_list"), ("admin",)),
+    Screen("import-new", lambda d: reverse("imports:import_create"), ("admin",)),
+    Screen(
+        "import-mapping",
+        lambda d: reverse("imports:import_mapping", args=[demo_import(d).pk]),
+        ("admin",),
+    ),
+    Screen("import-checked", lambda d: demo_import(d).get_absolute_url(), ("admin",)),
 ]
+
+
+def demo_import(demo: "Demo"):
+    """The admin's checked import of a customer sheet with errors and a
+    possible duplicate (made on first use)."""
+    from imports.models import ImportJob
+
+    found = ImportJob.objects.filter(filename="2024年华东区客户清单.xlsx").first()
+    if found is not None:
+        return found
+    headers = ["客户名称", "客户等级", "省份", "历史合作金额", "主营产品及服务说明"]
+    return ImportJob.objects.create(
+        user=demo.users["admin"],
+        module="customers",
+        filename="2024年华东区客户清单.xlsx",
+        data=b"x",
+        headers=headers,
+        sample=[
+            ["深圳市前海微众智能制造科技股份有限公司", "A", "广东", "50万", "CRM"],
+            ["杭州二号网络有限公司", "Z", "浙江", "很多钱", "数据服务、运维"],
+        ],
+        mapping={"0": "name", "1": "level", "2": "region", "3": "historical_amount"},
+        status=ImportJob.Status.CHECKED,
+        rows=120,
+        new=96,
+        updated=21,
+        unchanged=1,
+        error_count=2,
+        note_count=1,
+        errors=[
+            {
+                "row": 3,
+                "column": "客户等级",
+                "message": "“Z”不是可选值之一：A、B、C、D。",
+            },
+            {
+                "row": 3,
+                "column": "历史合作金额",
+                "message": "请输入金额，例如 500000、500,000.00、¥500,000 或 50万。",
+            },
+        ],
+        notes=[{"row": 2, "message": "与已有客户 C20240315001 的联系电话相同。"}],
+        error_file=b"x",
+    )
 
 
 def demo_followup(demo: "Demo"):
