@@ -92,8 +92,17 @@ class Command(BaseCommand):
             action="store_true",
             help="do not time the exports (CSV and .xlsx)",
         )
+        parser.add_argument(
+            "--import-rows",
+            type=int,
+            default=10_000,
+            help="rows of the generated customer .xlsx the import is timed on, "
+            "after the pages (0: skip; the target is 100000)",
+        )
 
-    def handle(self, *args, scales, repeat, keepdb, skip_export, **options):
+    def handle(
+        self, *args, scales, repeat, keepdb, skip_export, import_rows, **options
+    ):
         setup_test_environment(debug=False)
         if keepdb and connection.vendor == "sqlite":
             # The default SQLite test database lives in memory; keep a file.
@@ -110,6 +119,7 @@ class Command(BaseCommand):
             self.industries = list(Industry.objects.all())
             self.regions = list(Region.objects.all())
             self.tags = list(Tag.objects.all())
+            self.customer_rate = None
             have = Customer.objects.count()
             if have:
                 self.stdout.write(f"(reusing {have:,} customers in {connection.alias})")
@@ -117,8 +127,11 @@ class Command(BaseCommand):
                 insert_rate = None
                 if scale > have:
                     insert_rate = self.grow(have, scale)
+                    self.customer_rate = insert_rate
                     have = scale
                 self.report(have, insert_rate, repeat, skip_export)
+            if import_rows:
+                self.time_import(import_rows)
         finally:
             if not keepdb:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -412,6 +425,84 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - t0
         exported = SecurityEvent.objects.filter(kind="export").latest("id").rows
         return exported / seconds, peak - before, size
+
+    def time_import(self, rows: int) -> None:
+        """Import a generated .xlsx of `rows` new customers (with a primary
+        contact, tags, owner and creation time) through the engine the wizard
+        and `crm_import` use, inside a transaction rolled back afterwards; print
+        rows/s (reading included) and the process's peak resident memory."""
+        from django.db import transaction
+        from openpyxl import Workbook
+
+        from crm.registry import registry
+        from imports import engine, mapping, reading
+
+        headers = [
+            "客户名称", "客户类型", "所属行业", "省份", "城市", "客户等级",
+            "客户状态", "历史合作金额", "客户标签", "负责人", "联系人姓名",
+            "联系方式", "邮箱", "创建时间",
+        ]  # fmt: skip
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(headers)
+        rng = random.Random(11)
+        for i in range(rows):
+            sheet.append(
+                [
+                    f"导入测试{i:07d}有限公司",
+                    "企业",
+                    rng.choice(self.industries).name,
+                    rng.choice(self.regions).name,
+                    "杭州",
+                    rng.choice("ABCD"),
+                    "潜在客户",
+                    f"{rng.randint(0, 500)}万",
+                    "重点客户、高潜力客户",
+                    rng.choice(["rep1", "rep2"]),
+                    "张伟",
+                    f"139{i:08d}",
+                    f"buyer{i}@example.com",
+                    "2024-03-15 14:30",
+                ]
+            )
+        path = Path(settings.BASE_DIR) / f".bench-import-{os.getpid()}.xlsx"
+        try:
+            book.save(path)
+            data = path.read_bytes()
+        finally:
+            path.unlink(missing_ok=True)
+        spec = registry.importers["customers"]
+        admin = self.users["admin"]
+        before = rss_mib()
+        peak = [before]
+
+        def progress(done, total):
+            peak[0] = max(peak[0], rss_mib())
+
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            table = reading.read_table(data, filename="bench.xlsx")
+            columns = mapping.auto_map(spec, table.headers)
+            result = engine.run_import(
+                spec, table, columns, user=admin, dry_run=False, progress=progress
+            )
+            seconds = time.perf_counter() - t0
+            peak[0] = max(peak[0], rss_mib())
+            transaction.set_rollback(True)
+        out = self.stdout.write
+        out(f"\n== import of {rows:,} new customers from .xlsx ({connection.vendor})")
+        if not result.ok:
+            first = result.errors[0]
+            out(f"refused: {len(result.errors)} errors, e.g. row {first.row} "
+                f"{first.column}: {first.message}")  # fmt: skip
+            return
+        out(f"{'import, all rows':36} {result.new / seconds:>12,.0f} rows/s")
+        out(f"{'import, seconds':36} {seconds:>12,.1f}")
+        out(f"{'import, peak RSS (process)':36} {peak[0]:>12,.0f} MiB")
+        out(f"{'import, RSS growth (peak)':36} {peak[0] - before:>12,.0f} MiB")
+        if self.customer_rate:
+            label = "raw bulk_create (customers)"
+            out(f"{label:36} {self.customer_rate:>12,.0f} rows/s")
 
 
 def rss_mib() -> float:
