@@ -50,6 +50,10 @@ class FollowupsConfig(AppConfig):
         registry.add_role_grants("followups", ROLE_GRANTS)
         self.ready_followups(registry)
         self.ready_tickets(registry)
+        from .importing import FOLLOWUPS, TICKETS
+
+        registry.add_importer(FOLLOWUPS)
+        registry.add_importer(TICKETS)
 
     def ready_followups(self, registry):
         """Follow-ups: the list, the agenda (page, panel, nav count, feed),

@@ -74,3 +74,7 @@ class OpportunitiesConfig(AppConfig):
             ),
         )
         registry.add_demo_seeder("opportunities", demo.seed, 25)
+        from .importing import OPPORTUNITIES, PAYMENTS
+
+        registry.add_importer(OPPORTUNITIES)
+        registry.add_importer(PAYMENTS)
