@@ -10,10 +10,28 @@ from .helpers import csv_bytes, xlsx
 
 def test_import_prints_counts_and_writes(users, tmp_path, capsys):
     path = tmp_path / "c.xlsx"
+    path.write_bytes(xlsx([["客户名称", "省份"], ["命令行有限公司", "上海"]]))
+    call_command("crm_import", "customers", str(path), "--user", "admin")
+    assert "new 1" in capsys.readouterr().out
+    assert Customer.objects.get().name == "命令行有限公司"
+
+
+def test_an_unknown_column_is_refused_unless_left_out_on_purpose(
+    users, tmp_path, capsys
+):
+    # A column the command cannot place may be a misspelt header: ignoring it
+    # would drop its data silently.
+    path = tmp_path / "c.xlsx"
     path.write_bytes(
         xlsx([["客户名称", "省份", "备注列"], ["命令行有限公司", "上海", "x"]])
     )
-    call_command("crm_import", "customers", str(path), "--user", "admin")
+    with pytest.raises(CommandError) as exc:
+        call_command("crm_import", "customers", str(path), "--user", "admin")
+    assert exc.value.returncode == 1 and "备注列" in str(exc.value)
+    assert not Customer.objects.exists()
+    call_command(
+        "crm_import", "customers", str(path), "--user", "admin", "--ignore-unknown"
+    )
     out = capsys.readouterr().out
     assert "new 1" in out and "备注列" in out
     assert Customer.objects.get().name == "命令行有限公司"

@@ -1,9 +1,10 @@
 """Import a spreadsheet from the command line, as the wizard does:
 `manage.py crm_import customers file.xlsx --user admin [--dry-run]`.
 
-Headers are mapped automatically (unknown columns are ignored); every error
-is printed with its row and column, and with any error nothing is written
-(exit code 1)."""
+Headers are mapped automatically; a column the command cannot place is
+refused (it may be a misspelt header whose data would be lost) unless
+`--ignore-unknown` says to leave it out. Every error is printed with its row
+and column, and with any error nothing is written (exit code 1)."""
 
 from pathlib import Path
 
@@ -28,8 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check everything, write nothing"
         )
+        parser.add_argument(
+            "--ignore-unknown",
+            action="store_true",
+            help="Leave out columns whose header matches no field",
+        )
 
-    def handle(self, *args, module, file, user, dry_run, **options):
+    def handle(self, *args, module, file, user, dry_run, ignore_unknown, **options):
         translation.activate("zh-hans")
         spec = registry.importers.get(module)
         if spec is None:
@@ -49,6 +55,12 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         mapping = auto_map(spec, table.headers)
         ignored = [table.headers[i] for i, key in mapping.items() if key is None]
+        if ignored and not ignore_unknown:
+            raise CommandError(
+                f"未知的列: {', '.join(ignored)}（列名有误？用 --ignore-unknown "
+                "跳过这些列）; nothing was written.",
+                returncode=1,
+            )
         if ignored:
             self.stdout.write(f"忽略的列: {', '.join(ignored)}")
         try:
