@@ -897,38 +897,13 @@ def _number(rows) -> None:
             days[day][0] = max(days[day][0], int(match["seq"]))
         else:
             days[timezone.localtime(created).date()][1].append(row)
-    if not days:
-        return
     prefix = Customer.number_prefix
-    existing = {}
-    for chunk in _chunks(days):
-        for seq in NumberSequence.objects.select_for_update().filter(
-            prefix=prefix, day__in=chunk
-        ):
-            existing[seq.day] = seq
-    missing = [
-        NumberSequence(prefix=prefix, day=day, last=0)
-        for day in days
-        if day not in existing
-    ]
-    NumberSequence.objects.bulk_create(missing, batch_size=BATCH)
-    if missing:
-        for chunk in _chunks([m.day for m in missing]):
-            for seq in NumberSequence.objects.select_for_update().filter(
-                prefix=prefix, day__in=chunk
-            ):
-                existing[seq.day] = seq
-    changed = []
-    for day, (highest, numbered) in days.items():
-        seq = existing[day]
-        last = max(seq.last, highest)
-        for row in numbered:
-            last += 1
-            row.data["customer_no"] = f"{prefix}{day:%Y%m%d}{last:03d}"
-        if last != seq.last:
-            seq.last = last
-            changed.append(seq)
-    NumberSequence.objects.bulk_update(changed, ["last"], batch_size=BATCH)
+    starts = NumberSequence.reserve_many(
+        prefix, {day: (high, len(new)) for day, (high, new) in days.items()}
+    )
+    for day, (_high, numbered) in days.items():
+        for seq, row in enumerate(numbered, start=starts[day] + 1):
+            row.data["customer_no"] = f"{prefix}{day:%Y%m%d}{seq:03d}"
 
 
 def _insert_customers(customers) -> None:

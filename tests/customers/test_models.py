@@ -84,6 +84,21 @@ def test_reserved_imported_number_is_not_issued_again(db):
     assert NumberSequence.next_code("C", day) == "C20240315008"
 
 
+def test_an_import_reserves_numbers_per_day_in_bulk(db):
+    known, fresh, old = (datetime.date(2024, 3, d) for d in (15, 16, 17))
+    NumberSequence.objects.create(prefix="C", day=known, last=12)
+    NumberSequence.objects.create(prefix="C", day=old, last=30)
+    starts = NumberSequence.reserve_many(
+        "C", {known: (7, 2), fresh: (40, 3), old: (5, 0)}
+    )
+    # New numbers follow the highest of the stored counter and the file's IDs.
+    assert starts == {known: 12, fresh: 40, old: 30}
+    assert NumberSequence.next_code("C", known) == "C20240315015"
+    assert NumberSequence.next_code("C", fresh) == "C20240316044"
+    assert NumberSequence.next_code("C", old) == "C20240317031"
+    assert NumberSequence.reserve_many("C", {}) == {}
+
+
 def test_credit_code_unique_when_present(users, make_customer):
     code = valid_code()
     make_customer(users["rep1"], credit_code=code)
