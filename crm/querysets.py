@@ -16,7 +16,7 @@ declaration into one WHERE clause:
   when `via_parent_allowed()` says the user's role reaches them that way.
 """
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from . import permissions
 
@@ -52,8 +52,12 @@ class RestrictedQuerySet(QuerySet):
         parent_action = self.parent_actions.get(action)
         if parent_action and self.via_parent_allowed(user, action):
             parent = self.model._meta.get_field(self.parent_field).related_model
+            # A correlated EXISTS, not `parent__in=(subquery)`: inside an OR,
+            # PostgreSQL cannot turn IN into a semi-join, and once the
+            # parent rows are too many to hash (a rep's 600k customers at a
+            # million) it rescans them for every child row.
             parents = parent._default_manager.for_user(user, parent_action)
-            q |= Q(**{f"{self.parent_field}__in": parents.values("pk")})
+            q |= Q(Exists(parents.filter(pk=OuterRef(self.parent_field))))
         return q
 
     def via_parent_allowed(self, user, action: str) -> bool:
