@@ -30,7 +30,7 @@ from crm.features import (
 )
 from crm.models import CustomField
 from crm.querysets import RestrictedQuerySet, SoftDeleteQuerySet
-from customers.models import Customer
+from customers.models import SEARCH_ID_LIMIT, Customer
 
 
 class Stage(models.TextChoices):
@@ -95,15 +95,28 @@ class OpportunityQuerySet(SoftDeleteQuerySet):
         return self.select_related("customer", "owner")
 
     def search(self, text: str):
-        """The opportunity ID exactly, or words of the name or the customer's name."""
+        """The opportunity ID exactly, or words of the name or the customer's name.
+
+        As the customer search does: one UNION whose branches each use their
+        own index (the ID's B-tree, the trigram indexes of the deal's and the
+        customer's name on PostgreSQL), resolved to ids when it is selective;
+        an OR across the two tables would read every deal (3.5 s at half a
+        million). A broad search (over SEARCH_ID_LIMIT matches) stays an OR,
+        which lets the list walk its sort index."""
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(
-            Q(opp_no=text.upper())
-            | Q(name__icontains=text)
-            | Q(customer__name__icontains=text)
-        )
+        own = Q(opp_no=text.upper()) | Q(name__icontains=text)
+        customers = Customer.objects.order_by().filter(name__icontains=text)
+        by_customer = Q(customer__in=customers.values("pk"))
+        deals = Opportunity.objects.order_by()
+        matches = (
+            deals.filter(own).values("pk").union(deals.filter(by_customer).values("pk"))
+        ).order_by()
+        ids = [row["pk"] for row in matches[: SEARCH_ID_LIMIT + 1]]
+        if len(ids) <= SEARCH_ID_LIMIT:
+            return self.filter(pk__in=ids)
+        return self.filter(own | by_customer)
 
 
 class Opportunity(

@@ -36,3 +36,12 @@ def test_ticket_search_uses_the_trigram_indexes():
     assert "ticket_description_trgm" in plan(
         Ticket.objects.filter(description__icontains="发票抬头")
     )
+
+
+@pytest.mark.django_db
+def test_opportunity_search_uses_the_trigram_index():
+    from opportunities.models import Opportunity
+
+    assert "opportunity_name_trgm" in plan(
+        Opportunity.objects.filter(name__icontains="年度采购")
+    )
