@@ -1467,6 +1467,52 @@ def import_rows() -> dict[str, Row]:
 MATRIX.update(import_rows())
 
 
+# -- reports -----------------------------------------------------------------
+
+
+def report_rows() -> dict[str, Row]:
+    """DESIGN §4's reports column: admins and managers every report, reps
+    their own figures, customer service the service report, customer success
+    service and risk (the action lists). What a report counts is checked in
+    tests/reports/; here, who opens it."""
+    sales = statuses(
+        admin=200, manager=200, rep1=200, rep2=200, service=403, success=403
+    )
+    actions = {**sales, "success": 200}
+    team = statuses(
+        admin=200, manager=200, rep1=403, rep2=403, service=403, success=403
+    )
+    # The form posts to its month (`?month=…`); a POST without one is refused
+    # as forged (400) once the role may set targets at all (403 before).
+    team_post = {**team, "admin": 400, "manager": 400}
+
+    def no_target_written(ctx: Ctx, allowed: bool) -> None:
+        from reports.models import SalesTarget
+
+        assert not SalesTarget.objects.exists()
+
+    rows = {
+        "reports:index": Row(get=everyone(200)),
+        "reports:distribution": Row(get=sales),
+        "reports:funnel": Row(get=sales),
+        "reports:team": Row(get=sales),
+        "reports:value": Row(get=sales),
+        "reports:service": Row(get=everyone(200)),
+        "reports:actions": Row(get=actions),
+        "reports:targets": Row(
+            get=team,
+            post=team_post,
+            data=lambda ctx: {"action": "copy"},
+            effect=no_target_written,
+            writers=frozenset(),
+        ),
+    }
+    return rows
+
+
+MATRIX.update(report_rows())
+
+
 def url_names() -> set[str]:
     """Every named URL of the project, namespaced, except the Django admin's."""
 

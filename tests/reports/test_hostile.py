@@ -1,0 +1,49 @@
+"""Hostile values in every report's query parameters: an error next to the
+field or the value ignored, never a 5xx and never the raw value echoed.
+
+Every filter is a choice, a date or a record's id, so a value fails or passes
+the form the same way whichever report reads it; the walk sends the whole
+table once per report as HTML, a few values through the two downloads, and
+free text to `sort`, the one parameter outside the form."""
+
+import pytest
+from django.urls import reverse
+
+from reports.catalog import REPORTS
+from tests import factories
+from tests.factories import client_for
+from tests.test_hostile_input import BIG, HOSTILE, IMG, SCRIPT, TEXTS, Problems, walk
+
+PARAMS = [
+    "period",
+    "start",
+    "end",
+    "owner",
+    "industry",
+    "region",
+    "tag",
+    "customer_type",
+    "level",
+    "stage",
+    "as_of",
+    "sort",
+]
+CASES = [(spec.key, "rep1") for spec in REPORTS] + [("team", "manager")]
+
+
+@pytest.mark.parametrize(("report", "role"), CASES)
+def test_reports_survive_hostile_parameters(client, users, report, role):
+    factories.make_customer(users["rep1"], name=f"{SCRIPT}公司")
+    c = client_for(client, users[role])
+    path = reverse(f"reports:{report}")
+    problems = Problems()
+    walk(lambda params: c.get(path, params), problems, (PARAMS, HOSTILE))
+    for fmt in ({"format": "json"}, {"export": "xlsx"}):
+        walk(
+            lambda params, fmt=fmt: c.get(path, {**params, **fmt}),
+            problems,
+            (PARAMS, [SCRIPT, IMG, BIG, ["1", BIG]]),
+        )
+    walk(lambda params: c.get(path, params), problems, (["sort"], TEXTS))
+    walk(lambda params: c.get(path, params), problems, (["period"], ["custom"]))
+    assert problems == []
