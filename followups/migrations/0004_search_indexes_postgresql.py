@@ -8,6 +8,8 @@ follow-ups a search would otherwise read every row. SQLite keeps scanning.
 
 from django.db import migrations
 
+from crm.pg_indexes import trigram_indexes
+
 INDEXES = [
     ("followup_content_trgm", "followups_followup", "(UPPER(content::text))"),
     ("followup_feedback_trgm", "followups_followup", "(UPPER(feedback::text))"),
@@ -16,25 +18,7 @@ INDEXES = [
 ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, table, expression in INDEXES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-            f"USING gin ({expression} gin_trgm_ops)"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _expression in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("followups", "0003_calendar_token_and_next_at_index")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [trigram_indexes(INDEXES)]

@@ -8,30 +8,14 @@ name, which the search also matches). SQLite keeps scanning.
 
 from django.db import migrations
 
+from crm.pg_indexes import trigram_indexes
+
 INDEXES = [
     ("opportunity_name_trgm", "opportunities_opportunity", "(UPPER(name::text))"),
 ]
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, table, expression in INDEXES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-            f"USING gin ({expression} gin_trgm_ops)"
-        )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _expression in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("opportunities", "0003_export_permissions")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [trigram_indexes(INDEXES)]
