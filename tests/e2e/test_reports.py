@@ -128,3 +128,41 @@ def test_a_manager_sets_a_target_and_the_rep_sees_the_progress(
     pages.shot(rep, "rep-workbench")
     assert horizontal_overflow(rep) == 0
     pages.assert_no_browser_errors()
+
+
+def test_changing_the_period_updates_the_chart_and_its_table(live_server, pages, data):
+    from customers.models import Customer
+
+    last_year = timezone.now() - datetime.timedelta(days=400)
+    Customer.objects.filter(region_id="44").update(created_at=last_year)
+    page = new_page(pages, viewport=DESKTOP)
+    login(page, live_server, "manager")
+    page.goto(f"{live_server.url}/reports/distribution/")
+    chart = page.locator('[data-chart="province_map"]')
+    expect(chart).to_have_attribute("data-drawn", "true")
+    guangdong = page.locator('[data-table="provinces"] tbody tr').filter(
+        has_text="广东省"
+    )
+
+    def charted(province: str) -> int:
+        return page.evaluate(
+            """name => {
+                const data = document.getElementById("report-charts").textContent;
+                const map = JSON.parse(data).find(c => c.key === "province_map");
+                return map.series[0].values[map.categories.indexOf(name)];
+            }""",
+            province,
+        )
+
+    expect(guangdong.locator("td").nth(3)).to_have_text("1")
+    assert charted("广东") == 1
+    page.select_option("#id_period", "this_year")
+    with page.expect_navigation():
+        page.click(".report-filters button[type=submit]")
+    assert "period=this_year" in page.url
+    expect(chart).to_have_attribute("data-drawn", "true")
+    expect(guangdong.locator("td").nth(3)).to_have_text("0")
+    assert charted("广东") == 0
+    assert charted("上海") == 1
+    expect(page.locator("#report-figures")).to_contain_text("2")
+    pages.assert_no_browser_errors()

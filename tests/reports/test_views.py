@@ -151,3 +151,30 @@ def test_a_sortable_table_sorts_by_the_requested_column(client, users, customers
     assert counts == sorted(counts, reverse=True)
     # An unknown sort is ignored, never a 500.
     assert c.get(reverse("reports:team"), {"sort": "password"}).status_code == 200
+
+
+def test_a_reps_xlsx_json_and_page_hold_only_the_reps_own_figures(client, users):
+    from opportunities.models import Stage
+
+    mine = factories.make_customer(users["rep1"], name="甲方一号")
+    theirs = factories.make_customer(users["rep2"], name="乙方二号")
+    factories.make_opportunity(users["rep1"], mine, stage=Stage.WON, amount=111111)
+    factories.make_opportunity(users["rep2"], theirs, stage=Stage.WON, amount=999999)
+    c = client_for(client, users["rep1"])
+    for report in ("team", "value", "funnel"):
+        data = get_json(c, report, period="this_year")
+        text = json.dumps(data, ensure_ascii=False)
+        assert "999999" not in text and "rep2" not in text, report
+        page = c.get(reverse(f"reports:{report}"), {"period": "this_year"})
+        html = page.content.decode()
+        assert "999,999" not in html and "乙方二号" not in html, report
+        book = c.get(
+            reverse(f"reports:{report}"), {"period": "this_year", "export": "xlsx"}
+        )
+        sheet = load_workbook(io.BytesIO(book.content)).active
+        cells = [v for row in sheet.iter_rows(values_only=True) for v in row]
+        assert not any("rep2" in str(v) or "乙方二号" in str(v) for v in cells), report
+        assert all(v != 999999 for v in cells), report
+    team = get_json(c, "team", period="this_year")
+    assert [r["user"] for r in team["tables"]["users"]["rows"]] == ["rep1"]
+    assert team["tables"]["users"]["rows"][0]["won_amount"] == "111111.00"
