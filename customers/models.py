@@ -396,6 +396,13 @@ class Customer(
                 condition=Q(deleted_at__isnull=True),
                 name="customer_owner_status_alive",
             ),
+            # New customers per period (and per owner) in the reports and the
+            # dashboard: index-only over live rows.
+            models.Index(
+                fields=["created_at", "owner"],
+                condition=Q(deleted_at__isnull=True),
+                name="customer_alive_created",
+            ),
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["level", "-updated_at"]),
             models.Index(fields=["industry", "-updated_at"]),

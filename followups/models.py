@@ -130,9 +130,16 @@ class FollowUp(
             # "My follow-ups" and the follower filter, in the list's order.
             models.Index(fields=["user", "-occurred_at"]),
             models.Index(fields=["method", "-occurred_at"]),
-            models.Index(fields=["-occurred_at", "-id"]),
             # The list sorted by the next follow-up time.
             models.Index(fields=["next_at", "id"]),
+            # The list's order over live rows (the only rows it shows), and
+            # the reports' and the dashboard's counts per period, per follower
+            # and of customers followed, read from the index alone.
+            models.Index(
+                fields=["-occurred_at", "-id", "user", "customer"],
+                condition=Q(deleted_at__isnull=True),
+                name="followup_alive_occurred",
+            ),
             # The agenda: a user's open plans in time order, live rows only.
             models.Index(
                 fields=["next_owner", "next_at"],

@@ -25,7 +25,6 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
-    DateField,
     DecimalField,
     OuterRef,
     Q,
@@ -33,7 +32,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -247,29 +246,38 @@ def trend_rows(user, filters: ReportFilters) -> list[dict]:
     team = sees_team(user)
     months = trend_months(filters)
     start, end = local_midnight(months[0]), local_midnight(next_month(months[-1]))
-    tz = timezone.get_current_timezone()
 
     def by_month(qs, column, **aggregates):
+        """{month: {name: value}} from one aggregate whose conditional
+        columns cut the window into months by plain comparisons: SQLite
+        truncates aware datetimes in a Python function, a call per row
+        (4 s over the follow-ups at 100,000 customers)."""
+        bounds = [*(local_midnight(m) for m in months), end]
         window = Q(**{f"{column}__gte": start, f"{column}__lt": end})
-        month = TruncMonth(column, tzinfo=tz, output_field=DateField())
+        columns = {}
+        for i in range(len(months)):
+            inside = Q(**{f"{column}__gte": bounds[i], f"{column}__lt": bounds[i + 1]})
+            for name, (function, field) in aggregates.items():
+                columns[f"{name}_{i}"] = function(field, filter=inside)
+        data = qs.filter(window).aggregate(**columns)
         return {
-            r["month"]: r
-            for r in qs.filter(window)
-            .annotate(month=month)
-            .values("month")
-            .annotate(**aggregates)
+            month: {name: data[f"{name}_{i}"] for name in aggregates}
+            for i, month in enumerate(months)
         }
 
     mine = Q() if team else Q(owner=user)
     won = by_month(
-        _wins(user, filters, mine), "won_at", wins=Count("pk"), amount=Sum("amount")
+        _wins(user, filters, mine),
+        "won_at",
+        wins=(Count, "pk"),
+        amount=(Sum, "amount"),
     )
     followed = by_month(
         _followups(user, filters, Q() if team else Q(user=user)),
         "occurred_at",
-        n=Count("pk"),
+        n=(Count, "pk"),
     )
-    created = by_month(_customers(user, filters, mine), "created_at", n=Count("pk"))
+    created = by_month(_customers(user, filters, mine), "created_at", n=(Count, "pk"))
     rows = []
     for month in months:
         rows.append(
