@@ -396,12 +396,18 @@ class Customer(
                 condition=Q(deleted_at__isnull=True),
                 name="customer_owner_status_alive",
             ),
-            # New customers per period (and per owner) in the reports and the
-            # dashboard: index-only over live rows.
+            # New customers per period (per owner, industry and province) in
+            # the reports and the dashboard: index-only over live rows.
             models.Index(
-                fields=["created_at", "owner"],
+                fields=["created_at", "owner", "industry", "region"],
                 condition=Q(deleted_at__isnull=True),
                 name="customer_alive_created",
+            ),
+            # The distribution over all time, by industry and province.
+            models.Index(
+                fields=["industry", "region"],
+                condition=Q(deleted_at__isnull=True),
+                name="customer_alive_place",
             ),
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["level", "-updated_at"]),

@@ -14,6 +14,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['created_at', 'owner'], name='customer_alive_created'),
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['created_at', 'owner', 'industry', 'region'], name='customer_alive_created'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['industry', 'region'], name='customer_alive_place'),
         ),
     ]

@@ -18,10 +18,17 @@ from ..tables import Chart, Column, ReportResult, Table, ratio
 NOT_SET = _("Not set")
 
 
-def _counts(customers, column: str) -> dict:
-    """{value of `column` (None: not set): number of customers}."""
-    rows = customers.order_by().values_list(column).annotate(n=Count("pk"))
-    return dict(rows)
+def _counts(customers) -> tuple[dict, dict]:
+    """({industry code: customers}, {province code: customers}), None for
+    not set: one GROUP BY over both columns (at most 98 × 35 groups, read
+    from the index of live customers' places), summed up in Python."""
+    by_industry: dict = {}
+    by_region: dict = {}
+    rows = customers.order_by().values_list("industry_id", "region_id")
+    for industry, region, n in rows.annotate(n=Count("pk")):
+        by_industry[industry] = by_industry.get(industry, 0) + n
+        by_region[region] = by_region.get(region, 0) + n
+    return by_industry, by_region
 
 
 def build(user, filters) -> ReportResult:
@@ -30,8 +37,7 @@ def build(user, filters) -> ReportResult:
         filters.customer_q(),
         filters.owner_q("owner"),
     )
-    by_industry = _counts(customers, "industry_id")
-    by_region = _counts(customers, "region_id")
+    by_industry, by_region = _counts(customers)
     total = sum(by_industry.values())
     industries = list(Industry.objects.order_by("code"))
     regions = list(Region.objects.order_by("code"))
