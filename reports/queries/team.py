@@ -24,13 +24,16 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -248,20 +251,30 @@ def trend_rows(user, filters: ReportFilters) -> list[dict]:
     start, end = local_midnight(months[0]), local_midnight(next_month(months[-1]))
 
     def by_month(qs, column, **aggregates):
-        """{month: {name: value}} from one aggregate whose conditional
-        columns cut the window into months by plain comparisons: SQLite
-        truncates aware datetimes in a Python function, a call per row
-        (4 s over the follow-ups at 100,000 customers)."""
-        bounds = [*(local_midnight(m) for m in months), end]
+        """{month: {name: value}}: each row's month found by comparisons
+        with the months' first instants (a CASE that stops at the first
+        match), then one GROUP BY. SQLite truncates aware datetimes in a
+        Python function, a call per row (4 s over the follow-ups at 100,000
+        customers)."""
+        bounds = [local_midnight(m) for m in months[1:]]
         window = Q(**{f"{column}__gte": start, f"{column}__lt": end})
-        columns = {}
-        for i in range(len(months)):
-            inside = Q(**{f"{column}__gte": bounds[i], f"{column}__lt": bounds[i + 1]})
-            for name, (function, field) in aggregates.items():
-                columns[f"{name}_{i}"] = function(field, filter=inside)
-        data = qs.filter(window).aggregate(**columns)
+        index = Case(
+            *(
+                When(**{f"{column}__lt": bound}, then=Value(i))
+                for i, bound in enumerate(bounds)
+            ),
+            default=Value(len(bounds)),
+            output_field=IntegerField(),
+        )
+        rows = (
+            qs.filter(window)
+            .annotate(month_index=index)
+            .values("month_index")
+            .annotate(**{name: f(field) for name, (f, field) in aggregates.items()})
+        )
+        found = {r["month_index"]: r for r in rows}
         return {
-            month: {name: data[f"{name}_{i}"] for name in aggregates}
+            month: {name: (found.get(i) or {}).get(name) for name in aggregates}
             for i, month in enumerate(months)
         }
 
@@ -283,10 +296,10 @@ def trend_rows(user, filters: ReportFilters) -> list[dict]:
         rows.append(
             {
                 "month": f"{month:%Y-%m}",
-                "won_amount": (won.get(month) or {}).get("amount") or ZERO,
-                "wins": (won.get(month) or {}).get("wins", 0),
-                "followups": (followed.get(month) or {}).get("n", 0),
-                "new_customers": (created.get(month) or {}).get("n", 0),
+                "won_amount": won[month]["amount"] or ZERO,
+                "wins": won[month]["wins"] or 0,
+                "followups": followed[month]["n"] or 0,
+                "new_customers": created[month]["n"] or 0,
             }
         )
     return rows
