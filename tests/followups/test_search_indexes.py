@@ -45,3 +45,13 @@ def test_opportunity_search_uses_the_trigram_index():
     assert "opportunity_name_trgm" in plan(
         Opportunity.objects.filter(name__icontains="年度采购")
     )
+
+
+@pytest.mark.django_db
+def test_the_visibility_probe_through_the_customer_reads_only_an_index(users):
+    """A rep's deals are checked against their customers by primary key; on
+    PostgreSQL the owner and success manager come from the covering index."""
+    from opportunities.models import Opportunity
+
+    shown = plan(Opportunity.objects.for_user(users["rep1"], "view").values("pk"))
+    assert "customer_access" in shown
