@@ -43,10 +43,11 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from crm.registry import NavItem, Panel, registry
 
-        from . import panels
+        from . import demo, panels
         from .catalog import reports_for
 
         registry.add_role_grants("reports", ROLE_GRANTS)
+        registry.add_demo_seeder("reports", demo.seed, 40)
         registry.add_urls("reports/", "reports.urls")
         registry.add_nav(
             NavItem(
