@@ -13,10 +13,30 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.factories import restore_migrated_rows
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+class SerialWSGIServer(WSGIServer):
+    """The live server answering one request at a time.
+
+    On SQLite the test database lives in memory and every server thread
+    shares the test's one connection; Django's threaded live server then runs
+    a page and the badges htmx loads after it on that connection at once,
+    which returns garbage rows (seen in CI: "not enough values to unpack" in
+    the permission lookup, a page without its buttons). Served in turn they
+    cannot collide; Django closes each connection after its response when
+    the server is not threaded, so the browser's parallel requests queue."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
