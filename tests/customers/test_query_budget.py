@@ -8,10 +8,9 @@ cached per process afterwards.
 """
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from customers import services
+from tests import querycount
 from tests.factories import client_for
 
 # +2 since the column chooser and saved views: the user's columns, the views.
@@ -23,16 +22,9 @@ LIST_BUDGET = 16
 DETAIL_BUDGET = {"admin": 16, "manager": 17, "rep1": 17, "service": 14}
 
 
-def queries(client, url) -> int:
-    client.get(url)  # warm the per-process caches
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("role", ["admin", "manager", "rep1", "service", "success"])
 def test_list_stays_within_budget(client, users, rep1_customer, role):
-    n = queries(client_for(client, users[role]), "/customers/")
+    n = querycount.count(client_for(client, users[role]), "/customers/")
     assert n <= LIST_BUDGET
 
 
@@ -41,5 +33,5 @@ def test_detail_stays_within_budget(client, users, make_customer, role):
     customer = make_customer(
         users["rep1"], contacts=[services.ContactData(name="甲", phone="13800000000")]
     )
-    n = queries(client_for(client, users[role]), customer.get_absolute_url())
+    n = querycount.count(client_for(client, users[role]), customer.get_absolute_url())
     assert n <= DETAIL_BUDGET[role]

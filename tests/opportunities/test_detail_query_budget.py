@@ -9,23 +9,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from opportunities import services
 from opportunities.models import OPEN_STAGES, Stage
+from tests import querycount
 from tests.factories import client_for, make_customer, make_followup, make_opportunity
 
 ROLES = ["admin", "manager", "rep1", "success"]
 DETAIL_BUDGET = 14
-
-
-def queries(client, url) -> int:
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
 
 
 def grow(users, opp, n: int):
@@ -68,13 +60,13 @@ def test_the_page_does_not_grow_with_its_rows(client, users, role):
     opp = make_opportunity(users["rep1"], customer, amount=Decimal("1000000"))
     opp = grow(users, opp, 2)
     c = client_for(client, users[role])
-    few = queries(c, opp.get_absolute_url())
+    few = querycount.count(c, opp.get_absolute_url())
     context = c.get(opp.get_absolute_url()).context
     assert len(context["payments"]) == 2 and len(context["followups"]) == 2
     # A fresh deal grown to 20 of each
     big = make_opportunity(users["rep1"], customer, amount=Decimal("1000000"))
     big = grow(users, big, 20)
-    many = queries(c, big.get_absolute_url())
+    many = querycount.count(c, big.get_absolute_url())
     context = c.get(big.get_absolute_url()).context
     assert len(context["payments"]) == 20 and len(context["followups"]) == 20
     assert len(context["stage_history"]) > 20

@@ -10,12 +10,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from opportunities.models import Opportunity, Stage
+from tests import querycount
 from tests.factories import client_for, make_customer, make_opportunity
 
 ROLES = ["admin", "manager", "rep1", "success"]
@@ -24,13 +23,6 @@ LIST_BUDGET = 13
 # deals, their totals, the forecast); the reports' dashboard adds five for
 # admins and managers, the target panel one for those who take on deals.
 WORKBENCH_BUDGET = {"admin": 24, "manager": 24, "rep1": 15, "success": 11}
-
-
-def queries(client, url) -> int:
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
 
 
 def grow(users, customers, n: int) -> None:
@@ -72,7 +64,7 @@ def counts(client, users, customers, role) -> dict:
         "workbench": reverse("crm:workbench"),
         "customer": customers[0].get_absolute_url(),
     }
-    return {name: queries(c, url) for name, url in urls.items()}
+    return {name: querycount.count(c, url) for name, url in urls.items()}
 
 
 @pytest.mark.parametrize("role", ROLES)
