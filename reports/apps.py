@@ -2,15 +2,16 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # DESIGN §4's reports column as grants on the permission holder `Report`
-# (applied by migration reports/0002; a test checks the roles hold exactly
-# these). What a report counts is still what `for_user()` lets the viewer see:
-# a rep's sales reports hold the rep's own figures.
+# (applied by migrations reports/0002 and 0003; a test checks the roles hold
+# exactly these). What a report counts is still what `for_user()` lets the
+# viewer see: a rep's sales reports hold the rep's own figures.
 ROLE_GRANTS = {
     "管理员": [
         "reports.sales_report",
         "reports.service_report",
         "reports.actions_report",
         "reports.team_report",
+        "reports.export_report",
         "reports.view_salestarget",
         "reports.add_salestarget",
         "reports.change_salestarget",

@@ -15,7 +15,7 @@ class Report(models.Model):
     """No table and no rows: the holder of the permissions that say which
     reports a role opens (DESIGN §4's reports column). Asked through
     `permissions.has_model_perm(user, Report, action)` with the actions
-    "sales", "service", "actions" and "team"."""
+    "sales", "service", "actions", "team" and "export"."""
 
     class Meta:
         managed = False
@@ -31,6 +31,8 @@ class Report(models.Model):
             ("actions_report", _("Can open the action lists")),
             # Without it a user's team performance shows the user's own row.
             ("team_report", _("Can see every user's figures and set targets")),
+            # DESIGN §4: only admins export; a report's .xlsx is an export.
+            ("export_report", _("Can download reports as .xlsx")),
         ]
 
     def __str__(self):

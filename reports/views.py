@@ -61,6 +61,10 @@ class ReportView(TemplateView):
         )
         wants_json = request.GET.get("format") == "json"
         wants_xlsx = request.GET.get("export") == "xlsx"
+        if wants_xlsx and not Report.may(request.user, "export"):
+            # DESIGN §4: only admins export. The JSON is the page itself,
+            # the figures the viewer already sees, so it stays open.
+            raise PermissionDenied
         if not form.is_valid():
             if wants_json or wants_xlsx:
                 return JsonResponse(
@@ -119,6 +123,7 @@ class ReportView(TemplateView):
             spec=self.spec,
             reports=reports_for(self.request.user),
             charts=result.chart_data() if result else [],
+            may_export=Report.may(self.request.user, "export"),
             query=query.urlencode(),
             page_title=self.spec.title,
             **kwargs,

@@ -92,11 +92,19 @@ def test_a_rep_filters_the_funnel_and_shares_the_url(live_server, pages, data):
     assert "stage=won" in page.url and "period=this_year" in page.url
     lead = page.locator('[data-table="stages"] tbody tr').first
     expect(lead).to_contain_text("1")
-    # The downloads keep the filters.
-    href = page.locator("#report-xlsx").get_attribute("href")
+    # No .xlsx for a rep (only admins export); the JSON keeps the filters.
+    expect(page.locator("#report-xlsx")).to_have_count(0)
+    href = page.locator("#report-json").get_attribute("href")
+    assert "stage=won" in href and "format=json" in href
+    # The admin opens the shared URL and downloads it with the same filters.
+    shared = page.url
+    admin = new_page(pages, viewport=DESKTOP)
+    login(admin, live_server, "admin")
+    admin.goto(shared)
+    href = admin.locator("#report-xlsx").get_attribute("href")
     assert "stage=won" in href and "export=xlsx" in href
-    with page.expect_download() as download:
-        page.click("#report-xlsx")
+    with admin.expect_download() as download:
+        admin.click("#report-xlsx")
     assert download.value.suggested_filename.endswith(".xlsx")
     pages.assert_no_browser_errors()
 
