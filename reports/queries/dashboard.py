@@ -6,7 +6,7 @@ Months are calendar months in the site's time zone, both ends whole (the
 same `ReportFilters` periods the reports use, so a figure here equals the
 one its report shows for "this month" / "last month"). Each source is read
 in one query whose conditional aggregates give both months at once, so the
-dashboard costs five queries whatever the data size.
+dashboard costs four queries whatever the data size.
 """
 
 import datetime
@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum, Value
+from django.db.models import Case, Count, DecimalField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from customers.models import Customer
 from followups.models import FollowUp
-from opportunities.models import WON_STAGES, Opportunity, Payment
+from opportunities.models import WON_STAGES, Opportunity
 
 from ..filters import ReportFilters, month_start, next_month
 from ..models import SalesTarget
 from ..tables import ratio
+from .team import collected
 
 ZERO = Decimal("0.00")
 
@@ -91,33 +92,26 @@ def key_figures(user, today: datetime.date) -> KeyFigures:
             last=Count("pk", filter=last.in_period("occurred_at")),
         )
     )
-    deals_seen = Opportunity.objects.for_user(user, "view")
-    # As the team report counts wins: a won stage and won_at in the month.
-    won = Q(stage__in=WON_STAGES)
-    deals = deals_seen.filter(
-        both.in_period("created_at") | both.in_period("won_at")
-    ).aggregate(
-        pipeline_this=_amount("amount", this.in_period("created_at")),
-        pipeline_last=_amount("amount", last.in_period("created_at")),
-        won_this=_amount("amount", won & this.in_period("won_at")),
-        won_last=_amount("amount", won & last.in_period("won_at")),
-    )
-    # Payments on the deals counted as won above (the same visible deals, so
-    # the rate's numerator and denominator cover one set), received by the
-    # end of the month the deal was won in.
-    won_deals = deals_seen.won().filter(both.in_period("won_at"))
-    payments = (
-        Payment.objects.for_user(user, "view")
-        .filter(Exists(won_deals.filter(pk=OuterRef("opportunity_id"))))
+    # As the team report counts wins: a won stage and won_at in the month;
+    # collected as it counts collection: the payments on those deals
+    # received by the end of the month they were won in, looked up for
+    # the won deals only (the CASE), by the payments' (deal, day) index.
+    won_this = Q(stage__in=WON_STAGES) & this.in_period("won_at")
+    won_last = Q(stage__in=WON_STAGES) & last.in_period("won_at")
+    deals = (
+        Opportunity.objects.for_user(user, "view")
+        .filter(both.in_period("created_at") | both.in_period("won_at"))
+        .annotate(
+            paid_this=Case(When(won_this, then=collected(this.end)), default=None),
+            paid_last=Case(When(won_last, then=collected(last.end)), default=None),
+        )
         .aggregate(
-            this=_amount(
-                "amount",
-                this.in_period("opportunity__won_at") & Q(received_on__lte=this.end),
-            ),
-            last=_amount(
-                "amount",
-                last.in_period("opportunity__won_at") & Q(received_on__lte=last.end),
-            ),
+            pipeline_this=_amount("amount", this.in_period("created_at")),
+            pipeline_last=_amount("amount", last.in_period("created_at")),
+            won_this=_amount("amount", won_this),
+            won_last=_amount("amount", won_last),
+            collected_this=_amount("paid_this"),
+            collected_last=_amount("paid_last"),
         )
     )
     # Targets are set per user by those who see every user's figures, the
@@ -136,8 +130,8 @@ def key_figures(user, today: datetime.date) -> KeyFigures:
         pipeline=Pair(deals["pipeline_this"], deals["pipeline_last"]),
         won=won_amount,
         collection=Pair(
-            ratio(payments["this"], won_amount.this),
-            ratio(payments["last"], won_amount.last),
+            ratio(deals["collected_this"], won_amount.this),
+            ratio(deals["collected_last"], won_amount.last),
         ),
         target_completion=Pair(
             ratio(won_amount.this, targets["this"]),

@@ -109,8 +109,9 @@ def _wins(user, filters: ReportFilters, scope: Q):
     )
 
 
-def _collected(end: datetime.date | None):
-    """Payments on the deal (the outer row) received by `end` (all: None)."""
+def collected(end: datetime.date | None):
+    """Payments on the deal (the outer row) received by `end` (all: None);
+    also the dashboard's collection."""
     payments = Payment.objects.filter(opportunity=OuterRef("pk"))
     if end:
         payments = payments.filter(received_on__lte=end)
@@ -194,7 +195,7 @@ def user_rows(user, filters: ReportFilters) -> list[dict]:
     won = (
         _wins(user, filters, scope)
         .filter(filters.in_period("won_at"))
-        .annotate(collected=_collected(filters.end))
+        .annotate(collected=collected(filters.end))
         .values("owner")
         .annotate(n=Count("pk"), amount=Sum("amount"), paid=Sum("collected"))
     )

@@ -211,7 +211,7 @@ def test_nothing_to_count_shows_zeros_and_dashes(users):
     assert figures.targets == dashboard.Pair(None, None)
 
 
-def test_the_dashboard_reads_five_queries_whatever_the_data(users, months):
+def test_the_dashboard_reads_four_queries_whatever_the_data(users, months):
     manager, rep1 = users["manager"], users["rep1"]
     for user in (manager, rep1):
         dashboard.key_figures(user, TODAY)  # permissions read and cached
@@ -220,7 +220,7 @@ def test_the_dashboard_reads_five_queries_whatever_the_data(users, months):
         with CaptureQueriesContext(connection) as few:
             dashboard.key_figures(user, TODAY)
         counts[user.username] = len(few)
-    assert counts["manager"] == 5
+    assert counts["manager"] == 4
 
     customer = make_customer(rep1, created_at=at(2026, 10, 2, 9, 0))
     for day in range(1, 11):
