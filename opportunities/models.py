@@ -245,6 +245,15 @@ class Opportunity(
             models.Index(fields=["expected_close_date", "id"]),
             models.Index(fields=["amount", "id"]),
             models.Index(fields=["stage", "last_activity_at"]),
+            # The stalled list (reports' action lists), idlest first: its
+            # first rows read in order, its count index-only (the columns
+            # `for_user()` checks are included on PostgreSQL).
+            models.Index(
+                fields=["last_activity_at", "opp_no", "id"],
+                include=["owner", "customer"],
+                condition=Q(deleted_at__isnull=True, stage__in=OPEN_STAGES),
+                name="opportunity_open_idle",
+            ),
             models.Index(fields=["won_at"]),
             models.Index(fields=["-updated_at", "-id"]),
         ]

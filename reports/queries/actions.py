@@ -10,11 +10,12 @@ what the viewer may see: any live follow-up or ticket of the customer counts,
 whoever logged it. The customers and deals listed are those the viewer may
 see (`for_user()`), with the report's filters applied on top.
 
-Each list is one query: the rows (at most `CAP`, in the list's order) carry
-the number of rows in the whole list as a window count. For the as-of date
-today (or later) the lists ride the columns the services keep
-(`Customer.last_followup_at`, `Opportunity.last_activity_at`); for a past date
-they are computed from the follow-ups, stage changes and tickets up to that
+Each list is one query, its first `CAP` rows in the list's order carrying
+the number of rows in the whole list as a window count; the stalled deals,
+whose order an index gives, read the rows and the count apart (`capped`).
+For the as-of date today (or later) the lists ride the columns the services
+keep (`Customer.last_followup_at`, `Opportunity.last_activity_at`); for a past
+date they are computed from the follow-ups, stage changes and tickets up to that
 day (see each list for what history can and cannot say).
 """
 
@@ -136,13 +137,24 @@ def customers_for(user, filters: ReportFilters, as_of: AsOf):
     )
 
 
-def capped(queryset, *order) -> tuple[list, int]:
-    """The first CAP rows in `order`, and how many rows there are in all (one
-    query: the count is a window over the whole list)."""
-    rows = list(
-        queryset.annotate(list_total=Window(Count("pk"))).order_by(*order)[:CAP]
-    )
-    return rows, rows[0].list_total if rows else 0
+def capped(queryset, *order, indexed: bool = False) -> tuple[list, int]:
+    """The first CAP rows in `order`, and how many rows there are in all.
+
+    One query by default: the rows carry the size of the whole list as a
+    window count, so the list's rows are found once. With `indexed` (an
+    index gives the order), two: the first CAP rows read in the index's
+    order, joined (owner, customer) for those rows only, and a count without
+    the joins, index-only where it can be; the window count made the
+    database build, join and sort the whole list first (a rep's 64,000
+    stalled deals at 600,000 customers: 0.9 s)."""
+    if not indexed:
+        rows = list(
+            queryset.annotate(list_total=Window(Count("pk"))).order_by(*order)[:CAP]
+        )
+        return rows, rows[0].list_total if rows else 0
+    rows = list(queryset.order_by(*order)[:CAP])
+    total = len(rows) if len(rows) < CAP else queryset.order_by().count()
+    return rows, total
 
 
 def cap_note(note, shown: int, total: int) -> str:
@@ -286,7 +298,8 @@ def stalled(user, filters: ReportFilters, as_of: AsOf) -> tuple[Table, int]:
         )
     else:
         queryset = stalled_from_history(opportunities, as_of, since)
-    found, total = capped(queryset, "last_at", "opp_no", "pk")
+    # Today's list reads `opportunity_open_idle` in its order.
+    found, total = capped(queryset, "last_at", "opp_no", "pk", indexed=as_of.live)
     rows = [
         {
             "opp_no": o.opp_no,

@@ -570,6 +570,22 @@ def test_a_long_list_is_capped_and_says_how_long_it_is(users, today, monkeypatch
     assert figures(result)["高潜力但少跟进"] == 5
 
 
+def test_a_capped_stalled_list_counts_every_deal(users, today, deals, monkeypatch):
+    # Today's list reads its rows and its count apart; the count is still of
+    # the whole list, which a viewer without the deals does not see.
+    monkeypatch.setattr(actions, "CAP", 2)
+
+    result = actions.build(users["rep1"], as_of(today))
+
+    assert column(result, "stalled", "opp_no") == [
+        deals["untouched"].opp_no,
+        deals["followed31"].opp_no,
+    ]
+    assert result.table("stalled").note.endswith("仅显示前 2 条，共 3 条。")
+    assert figures(result)["停滞的销售机会"] == 3
+    assert figures(actions.build(users["rep2"], as_of(today)))["停滞的销售机会"] == 0
+
+
 @pytest.mark.parametrize("offset", [0, -20], ids=["today", "past"])
 def test_the_query_count_does_not_grow_with_the_data(
     users, today, django_assert_max_num_queries, offset
