@@ -24,7 +24,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     IntegerField,
@@ -33,7 +32,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -249,31 +247,26 @@ def trend_rows(user, filters: ReportFilters) -> list[dict]:
     zone), zeros for months without data. Three queries."""
     team = sees_team(user)
     months = trend_months(filters)
-    start, end = local_midnight(months[0]), local_midnight(next_month(months[-1]))
 
     def by_month(qs, column, **aggregates):
-        """{month: {name: value}}: each row's month found by comparisons
-        with the months' first instants (a CASE that stops at the first
-        match), then one GROUP BY. SQLite truncates aware datetimes in a
-        Python function, a call per row (4 s over the follow-ups at 100,000
-        customers)."""
-        bounds = [local_midnight(m) for m in months[1:]]
-        window = Q(**{f"{column}__gte": start, f"{column}__lt": end})
-        index = Case(
-            *(
-                When(**{f"{column}__lt": bound}, then=Value(i))
-                for i, bound in enumerate(bounds)
-            ),
-            default=Value(len(bounds)),
-            output_field=IntegerField(),
-        )
-        rows = (
-            qs.filter(window)
-            .annotate(month_index=index)
+        """{month: {name: value}}: one aggregate per month over the month's
+        range of `column`, the twelve joined by UNION ALL into one query.
+        Each range is read from the column's index on its own, without
+        working out a month for every row: a CASE per row and a GROUP BY
+        took 1.5 s over a year of 3,000,000 follow-ups on PostgreSQL, and
+        SQLite would truncate aware datetimes in a Python function, a call
+        per row (4 s over the follow-ups at 100,000 customers)."""
+        bounds = [local_midnight(m) for m in (*months, next_month(months[-1]))]
+        parts = [
+            qs.filter(**{f"{column}__gte": bounds[i], f"{column}__lt": bounds[i + 1]})
+            .annotate(month_index=Value(i, output_field=IntegerField()))
             .values("month_index")
             .annotate(**{name: f(field) for name, (f, field) in aggregates.items()})
-        )
-        found = {r["month_index"]: r for r in rows}
+            .values("month_index", *aggregates)
+            for i in range(len(months))
+        ]
+        union = parts[0].union(*parts[1:], all=True).order_by()
+        found = {r["month_index"]: r for r in union}
         return {
             month: {name: (found.get(i) or {}).get(name) for name in aggregates}
             for i, month in enumerate(months)
