@@ -60,7 +60,7 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 @cache
-def _industry_groups() -> tuple:
+def industry_groups() -> tuple:
     """GB/T 4754 divisions grouped by section; reference data, read once."""
     rows = Industry.objects.order_by("section", "code")
     return tuple(
@@ -72,7 +72,7 @@ def _industry_groups() -> tuple:
 
 
 @cache
-def _region_groups() -> tuple:
+def region_groups() -> tuple:
     """GB/T 2260 provinces grouped by area; reference data, read once."""
     rows = sorted(Region.objects.all(), key=lambda r: (r.area, r.code))
     return tuple(
@@ -82,11 +82,11 @@ def _region_groups() -> tuple:
 
 
 def industry_choices(blank=True):
-    return [("", BLANK_CHOICE_LABEL)] * blank + list(_industry_groups())
+    return [("", BLANK_CHOICE_LABEL)] * blank + list(industry_groups())
 
 
 def region_choices(blank=True):
-    return [("", BLANK_CHOICE_LABEL)] * blank + list(_region_groups())
+    return [("", BLANK_CHOICE_LABEL)] * blank + list(region_groups())
 
 
 class CustomerForm(

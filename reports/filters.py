@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.widgets import DateInput
-from customers.forms import UserChoiceField, _industry_groups, _region_groups
+from customers.forms import UserChoiceField, industry_groups, region_groups
 from customers.models import Customer, Industry, Region, Tag
 from opportunities.models import Stage
 
@@ -76,7 +76,7 @@ def local_midnight(day: datetime.date) -> datetime.datetime:
 def industry_choices():
     """Sections ("A") and their divisions ("01"), grouped by section."""
     groups = []
-    for label, divisions in _industry_groups():
+    for label, divisions in industry_groups():
         section = label.split(" ", 1)[0]
         everything = (section, _("%(section)s (every division)") % {"section": label})
         groups.append((label, (everything, *divisions)))
@@ -86,7 +86,7 @@ def industry_choices():
 def region_choices():
     """Areas ("华东") and their provinces ("31"), grouped by area."""
     groups = []
-    for area, provinces in _region_groups():
+    for area, provinces in region_groups():
         everything = (area, _("%(area)s (every province)") % {"area": area})
         groups.append((area, (everything, *provinces)))
     return [BLANK, *groups]

@@ -11,24 +11,13 @@ from django.test import Client
 from django.urls import reverse
 
 from reports.catalog import REPORTS
+from reports.filters import ReportFilterForm
 from tests import factories
 from tests.factories import client_for
 from tests.test_hostile_input import BIG, HOSTILE, IMG, SCRIPT, TEXTS, Problems, walk
 
-PARAMS = [
-    "period",
-    "start",
-    "end",
-    "owner",
-    "industry",
-    "region",
-    "tag",
-    "customer_type",
-    "level",
-    "stage",
-    "as_of",
-    "sort",
-]
+# Every filter of the form (whatever it grows to), and the sort.
+PARAMS = [*ReportFilterForm.base_fields, "sort"]
 CASES = [(spec.key, "rep1") for spec in REPORTS] + [("team", "manager")]
 
 
