@@ -171,7 +171,9 @@ def user_rows(user, filters: ReportFilters) -> list[dict]:
         .filter(filters.in_period("occurred_at"))
         .values("user")
         .annotate(
-            followups=Count("pk"),
+            # COUNT(*): the rows come from `followup_alive_follower` alone,
+            # which holds no id.
+            followups=Count("*"),
             customers_followed=Count("customer", distinct=True),
         )
     )
