@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.sqlite_stats import analyze
+
 
 class Migration(migrations.Migration):
 
@@ -18,4 +20,5 @@ class Migration(migrations.Migration):
             model_name='followup',
             index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['user', 'customer', 'occurred_at'], name='followup_alive_follower'),
         ),
+        analyze("followups_followup"),
     ]

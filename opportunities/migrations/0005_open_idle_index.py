@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from crm.sqlite_stats import analyze
+
 
 class Migration(migrations.Migration):
 
@@ -17,4 +19,5 @@ class Migration(migrations.Migration):
             model_name='opportunity',
             index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('stage__in', ('lead', 'analysis', 'proposal', 'negotiation'))), fields=['last_activity_at', 'opp_no', 'id'], include=('owner', 'customer'), name='opportunity_open_idle'),
         ),
+        analyze("opportunities_opportunity"),
     ]
