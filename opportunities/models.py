@@ -246,11 +246,11 @@ class Opportunity(
             models.Index(fields=["amount", "id"]),
             models.Index(fields=["stage", "last_activity_at"]),
             # The stalled list (reports' action lists), idlest first: its
-            # first rows read in order, its count index-only (the columns
-            # `for_user()` checks are included on PostgreSQL).
+            # first rows read in order, its count from the index alone (it
+            # holds the columns `for_user()` checks; as key columns, since
+            # SQLite has no INCLUDE).
             models.Index(
-                fields=["last_activity_at", "opp_no", "id"],
-                include=["owner", "customer"],
+                fields=["last_activity_at", "opp_no", "id", "owner", "customer"],
                 condition=Q(deleted_at__isnull=True, stage__in=OPEN_STAGES),
                 name="opportunity_open_idle",
             ),

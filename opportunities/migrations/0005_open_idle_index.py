@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('stage__in', ('lead', 'analysis', 'proposal', 'negotiation'))), fields=['last_activity_at', 'opp_no', 'id'], include=('owner', 'customer'), name='opportunity_open_idle'),
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('stage__in', ('lead', 'analysis', 'proposal', 'negotiation'))), fields=['last_activity_at', 'opp_no', 'id', 'owner', 'customer'], name='opportunity_open_idle'),
         ),
         analyze("opportunities_opportunity"),
     ]
