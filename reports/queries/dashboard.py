@@ -102,8 +102,8 @@ def key_figures(user, today: datetime.date) -> KeyFigures:
         Opportunity.objects.for_user(user, "view")
         .filter(both.in_period("created_at") | both.in_period("won_at"))
         .annotate(
-            paid_this=Case(When(won_this, then=collected(this.end)), default=None),
-            paid_last=Case(When(won_last, then=collected(last.end)), default=None),
+            paid_this=Case(When(won_this, then=collected(this.end))),
+            paid_last=Case(When(won_last, then=collected(last.end))),
         )
         .aggregate(
             pipeline_this=_amount("amount", this.in_period("created_at")),
