@@ -80,9 +80,6 @@ def test_every_page_needs_a_login(client, db):
 
 
 def test_login_works_and_lands_on_the_workbench(client, users):
-    from django.core.cache import cache
-
-    cache.clear()
     response = client.post(
         "/accounts/login/", {"username": "rep1", "password": "pw-12345-test"}
     )

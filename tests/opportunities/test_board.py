@@ -21,6 +21,7 @@ from opportunities.models import (
     Opportunity,
     Stage,
 )
+from tests import querycount
 from tests.factories import client_for, make_customer, make_opportunity
 
 BOARD = reverse("opportunities:opportunity_board")
@@ -325,13 +326,6 @@ def test_a_column_of_500_renders_only_its_first_page(client, users, customer):
     assert html.count('class="btn btn-small board-more"') == 1
 
 
-def board_queries(client, query="") -> int:
-    client.get(BOARD + query)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(BOARD + query).status_code == 200
-    return len(ctx.captured_queries)
-
-
 # A warm board: session, user, navigation/role context (a handful), the
 # filter form's owner choices, ONE grouped aggregate for the six headers,
 # and one query per column for its first page of cards.
@@ -347,11 +341,11 @@ def test_the_board_does_not_grow_with_its_cards(client, users, customer, role):
             bulk_deals(customer, users["rep1"], stage, n)
 
     grow(5)
-    few = board_queries(c)
-    few_filtered = board_queries(c, "?stalled=false&amount_min=1")
+    few = querycount.count(c, BOARD)
+    few_filtered = querycount.count(c, BOARD + "?stalled=false&amount_min=1")
     grow(55)
-    many = board_queries(c)
-    many_filtered = board_queries(c, "?stalled=false&amount_min=1")
+    many = querycount.count(c, BOARD)
+    many_filtered = querycount.count(c, BOARD + "?stalled=false&amount_min=1")
     assert few == many, f"{role}: 5 cards a column {few}, 60 cards {many}"
     assert few_filtered == many_filtered
     print(f"{role}: board {few} queries")
