@@ -16,19 +16,18 @@ its resolution time running from creation to that resolution.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from followups.models import Ticket
 
+from ..expressions import Milliseconds
 from ..filters import ReportFilters
 from ..tables import Chart, Column, ReportResult, Table, ratio
 
-HOUR = Decimal(3600 * 1_000_000)  # microseconds
-MICROSECOND = timedelta(microseconds=1)
+HOUR = Decimal(3600 * 1_000)  # milliseconds
 
 
 @dataclass
@@ -38,7 +37,7 @@ class Tally:
     opened: int = 0
     resolved: int = 0
     within_sla: int = 0
-    duration: timedelta = timedelta(0)
+    duration: int = 0  # milliseconds
     rated: int = 0
     score: int = 0
     open_now: int = 0
@@ -47,7 +46,7 @@ class Tally:
         self.opened += group["opened"]
         self.resolved += group["resolved"]
         self.within_sla += group["within_sla"]
-        self.duration += group["duration"] or timedelta(0)
+        self.duration += group["duration"] or 0
         self.rated += group["rated"]
         self.score += group["score"] or 0
         self.open_now += group["open_now"]
@@ -56,7 +55,7 @@ class Tally:
     def avg_hours(self) -> Decimal | None:
         if not self.resolved:
             return None
-        return Decimal(self.duration // MICROSECOND) / HOUR / self.resolved
+        return Decimal(self.duration) / HOUR / self.resolved
 
     @property
     def satisfaction(self) -> Decimal | None:
@@ -97,12 +96,7 @@ def groups(user, filters: ReportFilters):
             opened=Count("pk", filter=opened),
             resolved=Count("pk", filter=resolved),
             within_sla=Count("pk", filter=resolved & Q(resolved_at__lte=F("due_at"))),
-            duration=Sum(
-                ExpressionWrapper(
-                    F("resolved_at") - F("created_at"), output_field=DurationField()
-                ),
-                filter=resolved,
-            ),
+            duration=Sum(Milliseconds("resolved_at", "created_at"), filter=resolved),
             rated=Count("pk", filter=rated),
             score=Sum("satisfaction", filter=rated),
             open_now=Count("pk", filter=open_now),
