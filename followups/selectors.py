@@ -42,10 +42,14 @@ def my_open_plans(user):
     writer of a follow-up keeps seeing it after the customer moved on, but a
     plan there is no longer theirs to carry out)."""
     customers = Customer.objects.for_user(user, "view")
+    # A correlated EXISTS, checked for the user's few open plans: with
+    # `customer__in=(subquery)` SQLite read every live customer first and
+    # their follow-ups by customer (0.45 s for an admin without a single
+    # plan at 100,000 customers), instead of the `followup_open_plan` index.
     return (
         FollowUp.objects.for_user(user, "view")
         .open_plans()
-        .filter(next_owner=user, customer__in=customers.values("pk"))
+        .filter(Exists(customers.filter(pk=OuterRef("customer"))), next_owner=user)
         .order_by("next_at", "id")
     )
 

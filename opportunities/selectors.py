@@ -15,8 +15,18 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from crm import permissions
@@ -139,20 +149,33 @@ class Forecast:
         return self.total.total.count == 0
 
 
-def _bucket_key(month, first: datetime.date, last: datetime.date) -> str:
-    if month is None:
-        return "none"
-    if month < first:
-        return "earlier"
-    if month > last:
-        return "later"
-    return month.isoformat()
+def _bucket(first: datetime.date, months: int) -> Case:
+    """The forecast column of a deal's expected close date, worked out in
+    the database: "none", "earlier" (before `first`), a month's first day
+    (ISO) for `first` and the `months - 1` months after it, else "later".
+    Comparisons, not a month truncation: SQLite truncates a date in a Python
+    function, a call per row (0.38 s for an admin's 37,000 open deals at
+    100,000 customers)."""
+    date = "expected_close_date"
+    whens = [
+        When(**{f"{date}__isnull": True}, then=Value("none")),
+        When(**{f"{date}__lt": first}, then=Value("earlier")),
+    ]
+    for i in range(months):
+        month = month_start(first, i)
+        whens.append(
+            When(
+                **{f"{date}__lt": month_start(first, i + 1)},
+                then=Value(month.isoformat()),
+            )
+        )
+    return Case(*whens, default=Value("later"), output_field=CharField())
 
 
 def forecast(rows, user, *, months: int = FORECAST_MONTHS, today=None):
     """The open pipeline of `rows` by expected-close month and owner.
 
-    One GROUP BY (owner, month) query; the grouped rows (owners × months,
+    One GROUP BY (owner, column) query; the grouped rows (owners × months,
     a few dozen) are arranged into columns here: months before this one
     ("earlier", overdue), this month and the next `months - 1`, "later",
     "none" (no date), and the total. Only the columns that have deals are
@@ -162,29 +185,26 @@ def forecast(rows, user, *, months: int = FORECAST_MONTHS, today=None):
     if scope is None:
         return None
     today = today or timezone.localdate()
-    first, last = month_start(today), month_start(today, months - 1)
+    first = month_start(today)
     rows = rows.filter(stage__in=OPEN_STAGES)
     if scope == "own":
         rows = rows.filter(owner=user)
     grouped = (
         rows.order_by()
-        .annotate(month=TruncMonth("expected_close_date"))
+        .annotate(bucket=_bucket(first, months))
         .values(
             "owner_id",
             "owner__username",
             "owner__first_name",
             "owner__last_name",
-            "month",
+            "bucket",
         )
         .annotate(n=Count("pk"), sum_amount=Sum("amount"), product=_weighted_sum())
     )
     owners: dict[int, dict] = {}
     used: set[str] = set()
     for g in grouped:
-        month = g["month"]
-        if isinstance(month, datetime.datetime):
-            month = month.date()
-        key = _bucket_key(month, first, last)
+        key = g["bucket"]
         used.add(key)
         # As User.get_full_name() has it.
         name = f"{g['owner__first_name']} {g['owner__last_name']}".strip()
