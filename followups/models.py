@@ -127,8 +127,15 @@ class FollowUp(
         indexes = [
             # The customer page's timeline, newest first.
             models.Index(fields=["customer", "-occurred_at"]),
-            # "My follow-ups" and the follower filter, in the list's order.
-            models.Index(fields=["user", "-occurred_at"]),
+            # "My follow-ups" and the follower filter, in the list's order
+            # (live rows, the only rows the list shows); and a follower's
+            # follow-ups in a period, with their customers, from the index
+            # alone (team performance for a month: one range per follower).
+            models.Index(
+                fields=["user", "-occurred_at", "-id", "customer"],
+                condition=Q(deleted_at__isnull=True),
+                name="followup_alive_user",
+            ),
             models.Index(fields=["method", "-occurred_at"]),
             # The list sorted by the next follow-up time.
             models.Index(fields=["next_at", "id"]),
