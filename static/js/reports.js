@@ -60,10 +60,14 @@
     });
   }
 
-  function option(spec) {
+  // `width`: the chart's width in pixels, for the category labels' room.
+  function option(spec, width) {
     var kind = spec.series[0] ? spec.series[0].kind : "count";
     var legend = spec.series.length > 1 ? { top: 0 } : undefined;
-    var axisLabel = { formatter: function (v) { return format(kind, v); } };
+    // Amounts are long ("¥1,000,000.00"): a label that would touch its
+    // neighbour is left out (a phone's bars showed them on top of each other).
+    var axisLabel = { formatter: function (v) { return format(kind, v); },
+                      hideOverlap: true };
     // Counts step by whole numbers; rates stop at 100 %.
     var valueAxis = { type: "value", axisLabel: axisLabel,
                       minInterval: kind === "count" ? 1 : 0,
@@ -116,18 +120,27 @@
           legend: legend,
           grid: { left: 8, right: 16, top: legend ? 28 : 16, bottom: 8, containLabel: true },
           xAxis: { type: "category", data: spec.categories,
-                   axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 30 : 0 } },
+                   axisLabel: categoryLabels(spec.categories.length, width) },
           yAxis: valueAxis,
           series: seriesOf(spec, "bar"),
         };
     }
   }
 
+  // Every category's label shown: up to six side by side, each wrapped to
+  // its share of the width (English stage names ran into each other), more
+  // than six slanted.
+  function categoryLabels(count, width) {
+    if (count > 6) return { interval: 0, rotate: 30 };
+    return { interval: 0, width: Math.max(40, (width - 60) / Math.max(count, 1) - 8),
+             overflow: "break" };
+  }
+
   var drawn = [];
 
   function draw(element, spec) {
     var chart = window.echarts.init(element, null, { renderer: "canvas" });
-    chart.setOption(Object.assign({ aria: { enabled: true }, animation: false }, option(spec)));
+    chart.setOption(Object.assign({ aria: { enabled: true }, animation: false }, option(spec, element.clientWidth)));
     element.setAttribute("data-drawn", "true");
     drawn.push(chart);
   }
