@@ -1,10 +1,9 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from crm.models import CustomField
 from customers import services
 from customers.models import Customer, Tag
+from tests import querycount
 from tests.factories import client_for, customer_form_data, valid_code
 
 
@@ -172,23 +171,17 @@ def test_sorting_by_amount(client, users, make_customer):
     assert [x.name for x in desc.context["object_list"]] == ["大客户", "小客户"]
 
 
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("role", ["rep1", "admin"])
 def test_list_queries_do_not_grow_with_rows(client, users, make_customer, role):
     tags = list(Tag.objects.all()[:2])
     contacts = [services.ContactData(name="甲", phone="13800000000")]
     make_customer(users["rep1"], tags=tags, contacts=contacts)
     c = client_for(client, users[role])
-    few = count_queries(c, "/customers/")
+    few = querycount.count(c, "/customers/")
     for _ in range(20):
         make_customer(users["rep1"], tags=tags, contacts=contacts)
-    assert count_queries(c, "/customers/") == few
-    assert count_queries(c, "/customers/?per_page=100") == few
+    assert querycount.count(c, "/customers/") == few
+    assert querycount.count(c, "/customers/?per_page=100") == few
 
 
 def test_detail_queries_do_not_grow_with_contacts(client, users, make_customer):
@@ -197,7 +190,7 @@ def test_detail_queries_do_not_grow_with_contacts(client, users, make_customer):
     big = make_customer(
         users["rep1"], contacts=[services.ContactData(name=f"人{i}") for i in range(10)]
     )
-    assert count_queries(c, small.get_absolute_url()) == count_queries(
+    assert querycount.count(c, small.get_absolute_url()) == querycount.count(
         c, big.get_absolute_url()
     )
 
