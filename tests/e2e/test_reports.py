@@ -174,3 +174,26 @@ def test_changing_the_period_updates_the_chart_and_its_table(live_server, pages,
     assert charted("上海") == 1
     expect(page.locator("#report-figures")).to_contain_text("2")
     pages.assert_no_browser_errors()
+
+
+# How far a report table beside a chart scrolls sideways in its box.
+TABLE_CUT = """() => Math.max(0, ...[...document.querySelectorAll(
+    '.report-body.has-chart .report-table-wrap')].map(el => el.scrollWidth - el.clientWidth))"""
+
+
+def test_in_english_the_tables_beside_charts_show_every_column(
+    live_server, pages, data
+):
+    # English headings ("Conversion to the next stage") are long: they wrap
+    # rather than push the funnel's "Average days in the stage" out of view.
+    page = new_page(pages, viewport=DESKTOP)
+    login(page, live_server, "manager")
+    with page.expect_navigation():
+        page.select_option("#lang", "en")
+    for report in REPORTS:
+        page.goto(f"{live_server.url}/reports/{report}/?period=this_year")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator(".report-table").first).to_be_visible()
+        assert page.evaluate(TABLE_CUT) == 0, f"{report}: a table is cut"
+        pages.shot(page, f"en-{report}")
+    pages.assert_no_browser_errors()
