@@ -178,7 +178,8 @@ def test_changing_the_period_updates_the_chart_and_its_table(live_server, pages,
 
 # How far a report table beside a chart scrolls sideways in its box.
 TABLE_CUT = """() => Math.max(0, ...[...document.querySelectorAll(
-    '.report-body.has-chart .report-table-wrap')].map(el => el.scrollWidth - el.clientWidth))"""
+    '.report-body.has-chart .report-table-wrap')]
+    .map(el => el.scrollWidth - el.clientWidth))"""
 
 
 def test_in_english_the_tables_beside_charts_show_every_column(
